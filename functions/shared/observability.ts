@@ -1,0 +1,28 @@
+/**
+ * Powertools logger and tracer, and the middy wiring every handler uses.
+ *
+ * Logs are structured JSON. Handlers add correlation ids (S3 object, DAG run id, execution ARN)
+ * with `logger.appendKeys`; they never log whole events, tokens, credentials or conf values.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+export const logger = new Logger();
+export const tracer = new Tracer();
+
+/**
+ * Wrap a handler with the context-aware logger (keys cleared between invocations) and the
+ * tracer (a subsegment per invocation, response capture off so payloads never reach X-Ray).
+ */
+export function withObservability<TEvent, TResult>(
+  handler: (event: TEvent, context: Context) => Promise<TResult>,
+) {
+  return middy(handler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm run build`: bundle every function the way `sam build` does (esbuild, ESM, node24,
+ * minified, with source maps) to dist/functions/<name>/index.mjs, and the local cloud to
+ * dist/local/index.mjs. The esbuild settings mirror each function's `Metadata.BuildProperties`
+ * in template.yaml; the template tests check the two agree.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { functionBundleOptions, functionNames, root } from './esbuild-options.ts';
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+const names = functionNames();
+await Promise.all(
+  names.map((name) =>
+    build({
+      ...functionBundleOptions,
+      entryPoints: [join(root, 'functions', name, 'index.ts')],
+      outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
+      metafile: false,
+      logLevel: 'warning',
+    }),
+  ),
+);
+
+// The local cloud runs on the developer's machine with its node_modules: bundle only our code.
+const localEntry = join(root, 'local', 'index.ts');
+if (existsSync(localEntry)) {
+  await build({
+    entryPoints: [localEntry],
+    outfile: join(root, 'dist', 'local', 'index.mjs'),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+const built = existsSync(join(root, 'dist', 'functions')) ? readdirSync(join(root, 'dist', 'functions')) : [];
+console.log(
+  `built ${built.length} function bundle(s)${built.length ? `: ${built.join(', ')}` : ''}` +
+    (existsSync(localEntry) ? ' and the local cloud' : ''),
+);
