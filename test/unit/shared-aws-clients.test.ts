@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { build, client, endpointFor } from '../../functions/shared/aws-clients.ts';
+
+describe('functions/shared/aws-clients', () => {
+  it('prefers the service-specific endpoint variable over the global one', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_MWAA: 'http://127.0.0.1:2' };
+    expect(endpointFor('MWAA', env)).toBe('http://127.0.0.1:2');
+    expect(endpointFor('S3', env)).toBe('http://127.0.0.1:1');
+    expect(endpointFor('S3', {})).toBeUndefined();
+  });
+
+  it('disables MWAA host prefixes only when an endpoint override is in force', async () => {
+    const local = build.mwaa({ AWS_ENDPOINT_URL_MWAA: 'http://127.0.0.1:4566', AWS_REGION: 'us-east-1' });
+    expect(local.config.disableHostPrefix).toBe(true);
+    const endpoint = await local.config.endpoint?.();
+    expect(endpoint?.hostname).toBe('127.0.0.1');
+    expect(build.mwaa({}).config.disableHostPrefix).toBe(false);
+  });
+
+  it('uses path-style S3 addressing against an override and virtual-host style on AWS', () => {
+    expect(build.s3({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).config.forcePathStyle).toBe(true);
+    expect(build.s3({}).config.forcePathStyle).toBe(false);
+  });
+
+  it('creates each client once per container', () => {
+    expect(client('sfn')).toBe(client('sfn'));
+    expect(client('sfn')).not.toBe(client('sns'));
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import type { Context } from 'aws-lambda';
+import { logger, withObservability } from '../../functions/shared/observability.ts';
+
+const context = {
+  functionName: 'test-fn',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test-fn',
+  memoryLimitInMB: '256',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/test-fn',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 1000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} satisfies Context;
+
+describe('functions/shared/observability', () => {
+  it('runs the wrapped handler and logs structured JSON with the request id, outside Lambda too', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const handler = withObservability(async (event: { n: number }) => {
+        logger.info('doubling', { n: event.n });
+        return event.n * 2;
+      });
+      await expect(handler({ n: 21 }, context)).resolves.toBe(42);
+    } finally {
+      spy.mockRestore();
+    }
+    const entry = lines.map((line) => JSON.parse(line)).find((e) => e.message === 'doubling');
+    expect(entry).toMatchObject({ level: 'INFO', n: 21, function_request_id: 'req-1', service: expect.any(String) });
+  });
+});
