@@ -1,0 +1,30 @@
+/** The Airflow client: one per container, built from the shared AWS clients. */
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { client, endpointFor } from '../aws-clients.ts';
+import { createCliTransport } from './cli-transport.ts';
+import { type AirflowClient, createAirflowClient } from './client.ts';
+import { createInvokeRestApiTransport } from './invoke-rest-api.ts';
+
+export * from './client.ts';
+export * from './errors.ts';
+export type { RestRequest, RestResponse } from './invoke-rest-api.ts';
+
+let shared: AirflowClient | undefined;
+
+/** The container-wide Airflow client (MWAA endpoint and credentials from the environment). */
+export function airflowClient(env: NodeJS.ProcessEnv = process.env): AirflowClient {
+  if (shared) return shared;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const mwaa = client('mwaa');
+  const endpoint = endpointFor('MWAA', env);
+  shared = createAirflowClient({
+    mwaa,
+    rest: createInvokeRestApiTransport({
+      region,
+      credentials: defaultProvider(),
+      ...(endpoint === undefined ? {} : { endpoint }),
+    }),
+    cli: createCliTransport({ mwaa }),
+  });
+  return shared;
+}

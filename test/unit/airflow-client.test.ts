@@ -1,0 +1,201 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CliTransport } from '../../functions/shared/airflow/cli-transport.ts';
+import { createAirflowClient } from '../../functions/shared/airflow/client.ts';
+import {
+  AirflowRequestError,
+  AirflowThrottledError,
+  DagNotFoundError,
+  DagPausedError,
+  EnvironmentUnavailableError,
+} from '../../functions/shared/airflow/errors.ts';
+import type { RestRequest, RestResponse } from '../../functions/shared/airflow/invoke-rest-api.ts';
+
+type Reply = RestResponse | Error;
+
+/** A fake Airflow behind InvokeRestApi: answers from a script of replies, records every call. */
+function fakeRest(script: (request: RestRequest) => Reply) {
+  const calls: RestRequest[] = [];
+  return {
+    calls,
+    transport: {
+      async call(_environment: string, request: RestRequest) {
+        calls.push(request);
+        const reply = script(request);
+        if (reply instanceof Error) throw reply;
+        return reply;
+      },
+    },
+  };
+}
+
+function fakeMwaa(version: string | Error) {
+  const calls: string[] = [];
+  return {
+    calls,
+    send: async (command: { input: { Name?: string } }) => {
+      calls.push(command.input.Name ?? '');
+      if (version instanceof Error) throw version;
+      return { Environment: { Name: command.input.Name, AirflowVersion: version, Status: 'AVAILABLE' } };
+    },
+  };
+}
+
+const noCli: CliTransport = {
+  run: async () => {
+    throw new Error('CLI must not be used');
+  },
+};
+
+function clientFor(version: string, script: (request: RestRequest) => Reply, cli: CliTransport = noCli) {
+  const rest = fakeRest(script);
+  const mwaa = fakeMwaa(version);
+  const client = createAirflowClient({
+    mwaa: mwaa as never,
+    rest: rest.transport,
+    cli,
+    retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
+  });
+  return { client, rest, mwaa };
+}
+
+const unpausedDag = (request: RestRequest): Reply =>
+  request.method === 'GET'
+    ? { status: 200, body: { dag_id: 'etl', is_paused: false } }
+    : { status: 200, body: {} };
+
+describe('Airflow client', () => {
+  it('triggers through /api/v1 on Airflow 2.x with the run id and conf, and caches version and pause state', async () => {
+    const { client, rest, mwaa } = clientFor('2.10.3', unpausedDag);
+    const first = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: { key: 'a b' } });
+    const second = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-2', conf: {} });
+    expect(first).toEqual({ outcome: 'triggered', runId: 'r-1', unpaused: false });
+    expect(second.outcome).toBe('triggered');
+    expect(mwaa.calls).toEqual(['dev']);
+    // One DAG read (cold), then one call per trigger: the warm path costs a single call.
+    expect(rest.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /api/v1/dags/etl',
+      'POST /api/v1/dags/etl/dagRuns',
+      'POST /api/v1/dags/etl/dagRuns',
+    ]);
+    expect(rest.calls[1]?.body).toEqual({ dag_run_id: 'r-1', conf: { key: 'a b' } });
+  });
+
+  it('sends logical_date: null to /api/v2 on Airflow 3.x', async () => {
+    const { client, rest } = clientFor('3.0.6', unpausedDag);
+    await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} });
+    expect(rest.calls[1]).toMatchObject({ path: '/api/v2/dags/etl/dagRuns', body: { logical_date: null } });
+  });
+
+  it('treats 409 Conflict as "already exists" so a repeated trigger is success', async () => {
+    const { client } = clientFor('2.10.3', (request) =>
+      request.method === 'POST' ? { status: 409, body: { title: 'Conflict' } } : unpausedDag(request),
+    );
+    await expect(
+      client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} }),
+    ).resolves.toMatchObject({
+      outcome: 'already-exists',
+    });
+  });
+
+  it('reports a missing DAG as DagNotFoundError', async () => {
+    const { client } = clientFor('2.10.3', () => ({ status: 404, body: { title: 'DAG not found' } }));
+    await expect(client.triggerDagRun('dev', { dagId: 'nope', runId: 'r', conf: {} })).rejects.toBeInstanceOf(
+      DagNotFoundError,
+    );
+  });
+
+  it('fails loudly on a paused DAG by default and never triggers it', async () => {
+    const { client, rest } = clientFor('2.10.3', (request) =>
+      request.method === 'GET' ? { status: 200, body: { is_paused: true } } : { status: 200, body: {} },
+    );
+    await expect(client.triggerDagRun('dev', { dagId: 'etl', runId: 'r', conf: {} })).rejects.toBeInstanceOf(
+      DagPausedError,
+    );
+    expect(rest.calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+
+  it('unpauses first when the flow says so', async () => {
+    const { client, rest } = clientFor('2.10.3', (request) =>
+      request.method === 'GET' ? { status: 200, body: { is_paused: true } } : { status: 200, body: {} },
+    );
+    const result = await client.triggerDagRun('dev', {
+      dagId: 'etl',
+      runId: 'r',
+      conf: {},
+      onPaused: 'unpause',
+    });
+    expect(result.unpaused).toBe(true);
+    expect(rest.calls.map((c) => c.method)).toEqual(['GET', 'PATCH', 'POST']);
+    expect(rest.calls[1]).toMatchObject({ query: { update_mask: 'is_paused' }, body: { is_paused: false } });
+  });
+
+  it('retries throttling and 5xx, then succeeds with exactly one run', async () => {
+    let posts = 0;
+    const { client, rest } = clientFor('2.10.3', (request) => {
+      if (request.method === 'GET') return unpausedDag(request);
+      posts += 1;
+      if (posts === 1) return new AirflowThrottledError('slow down');
+      if (posts === 2) return { status: 503, body: {} };
+      return { status: 200, body: {} };
+    });
+    await expect(client.triggerDagRun('dev', { dagId: 'etl', runId: 'r', conf: {} })).resolves.toMatchObject({
+      outcome: 'triggered',
+    });
+    expect(rest.calls.filter((c) => c.method === 'POST')).toHaveLength(3);
+  });
+
+  it('does not retry a 400 and reports Airflow’s title, not the conf', async () => {
+    const { client, rest } = clientFor('2.10.3', (request) =>
+      request.method === 'POST'
+        ? { status: 400, body: { title: 'Bad Request', detail: 'conf {"password": "hunter2"} invalid' } }
+        : unpausedDag(request),
+    );
+    const error = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r', conf: {} }).catch((e) => e);
+    expect(error).toBeInstanceOf(AirflowRequestError);
+    expect(error.message).toContain('Bad Request');
+    expect(error.message).not.toContain('hunter2');
+    expect(rest.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+  });
+
+  it('reports an environment MWAA does not know as EnvironmentUnavailableError', async () => {
+    const missing = Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    const client = createAirflowClient({
+      mwaa: fakeMwaa(missing) as never,
+      rest: fakeRest(unpausedDag).transport,
+      cli: noCli,
+      retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
+    });
+    await expect(client.environment('gone')).rejects.toBeInstanceOf(EnvironmentUnavailableError);
+  });
+
+  it('falls back to the CLI endpoint for environments without InvokeRestApi and decides from parsed output', async () => {
+    const commands: string[] = [];
+    const cli: CliTransport = {
+      async run(_env, command) {
+        commands.push(command);
+        if (command.startsWith('dags list')) {
+          return { stdout: '[{"dag_id": "etl", "paused": "False"}]\n', stderr: 'UserWarning: harmless\n' };
+        }
+        if (command.includes("'r 1'")) {
+          return {
+            stdout: 'noise\n[{"dag_run_id": "r 1", "state": "queued"}]\n',
+            stderr: 'DeprecationWarning\n',
+          };
+        }
+        return { stdout: '', stderr: 'airflow.exceptions.DagRunAlreadyExists: run already exists\n' };
+      },
+    };
+    const { client } = clientFor('2.2.2', () => new Error('REST must not be used'), cli);
+    await expect(
+      client.triggerDagRun('old', { dagId: 'etl', runId: 'r 1', conf: { a: "it's" } }),
+    ).resolves.toMatchObject({
+      outcome: 'triggered',
+    });
+    await expect(client.triggerDagRun('old', { dagId: 'etl', runId: 'r2', conf: {} })).resolves.toMatchObject(
+      {
+        outcome: 'already-exists',
+      },
+    );
+    expect(commands[1]).toBe(`dags trigger etl -r 'r 1' -c '{"a":"it'"'"'s"}' -o json`);
+  });
+});
