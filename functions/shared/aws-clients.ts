@@ -12,12 +12,13 @@ import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Env } from './config.ts';
 
 /** The suffix of `AWS_ENDPOINT_URL_<SERVICE>` for each client we create. */
-export type ServiceKey = 'DYNAMODB' | 'MWAA' | 'S3' | 'SFN' | 'SNS' | 'STS';
+export type ServiceKey = 'DYNAMODB' | 'MWAA' | 'S3' | 'SFN' | 'SNS' | 'SQS' | 'STS';
 
 /** The endpoint override in force for a service, if any. */
 export function endpointFor(service: ServiceKey, env: Env = process.env): string | undefined {
@@ -57,6 +58,7 @@ export const build = {
   },
   sfn: (env: Env = process.env) => new SFNClient(baseConfig('SFN', env)),
   sns: (env: Env = process.env) => new SNSClient(baseConfig('SNS', env)),
+  sqs: (env: Env = process.env) => new SQSClient(baseConfig('SQS', env)),
   sts: (env: Env = process.env) => new STSClient(baseConfig('STS', env)),
 } as const;
 

@@ -86,15 +86,30 @@ describe('Airflow client', () => {
     expect(rest.calls[1]).toMatchObject({ path: '/api/v2/dags/etl/dagRuns', body: { logical_date: null } });
   });
 
-  it('treats 409 Conflict as "already exists" so a repeated trigger is success', async () => {
-    const { client } = clientFor('2.10.3', (request) =>
-      request.method === 'POST' ? { status: 409, body: { title: 'Conflict' } } : unpausedDag(request),
-    );
-    await expect(
-      client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} }),
-    ).resolves.toMatchObject({
-      outcome: 'already-exists',
+  it('treats 409 Conflict as "already exists" once the run is confirmed, so a repeated trigger is success', async () => {
+    const { client, rest } = clientFor('2.10.3', (request) => {
+      if (request.method === 'POST') return { status: 409, body: { title: 'Conflict' } };
+      if (request.path.endsWith('/dagRuns/r-1')) return { status: 200, body: { dag_run_id: 'r-1' } };
+      return unpausedDag(request);
     });
+    const result = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} });
+    expect(result.outcome).toBe('already-exists');
+    expect(rest.calls.at(-1)?.path).toBe('/api/v1/dags/etl/dagRuns/r-1');
+  });
+
+  it('retries a 409 caused by a logical date collision instead of calling it a duplicate', async () => {
+    let posts = 0;
+    const { client } = clientFor('2.10.3', (request) => {
+      if (request.method === 'POST') {
+        posts += 1;
+        return posts === 1 ? { status: 409, body: { title: 'Conflict' } } : { status: 200, body: {} };
+      }
+      if (request.path.includes('/dagRuns/')) return { status: 404, body: { title: 'DAGRun not found' } };
+      return unpausedDag(request);
+    });
+    const result = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} });
+    expect(result.outcome).toBe('triggered');
+    expect(posts).toBe(2);
   });
 
   it('reports a missing DAG as DagNotFoundError', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { boolean, integer, optionalString, requiredString, stringList, url } from '../../functions/shared/config.ts';
+import {
+  boolean,
+  integer,
+  optionalString,
+  requiredString,
+  stringList,
+  url,
+} from '../../functions/shared/config.ts';
 import { ConfigError } from '../../functions/shared/errors.ts';
 
 describe('functions/shared/config', () => {
@@ -10,7 +17,9 @@ describe('functions/shared/config', () => {
   it('names the variable when a required value is missing or blank', () => {
     for (const env of [{}, { TABLE: '' }, { TABLE: '   ' }]) {
       expect(() => requiredString(env, 'TABLE')).toThrow(ConfigError);
-      expect(() => requiredString(env, 'TABLE')).toThrow('Environment variable TABLE is required but is not set');
+      expect(() => requiredString(env, 'TABLE')).toThrow(
+        'Environment variable TABLE is required but is not set',
+      );
     }
   });
 
@@ -31,7 +40,9 @@ describe('functions/shared/config', () => {
     expect(integer({}, 'N', 5, { min: 1, max: 10 })).toBe(5);
     expect(integer({ N: '7' }, 'N', 5, { min: 1, max: 10 })).toBe(7);
     expect(() => integer({ N: '7s' }, 'N', 5, { min: 1, max: 10 })).toThrow('N must be an integer, got "7s"');
-    expect(() => integer({ N: '11' }, 'N', 5, { min: 1, max: 10 })).toThrow('N must be between 1 and 10, got 11');
+    expect(() => integer({ N: '11' }, 'N', 5, { min: 1, max: 10 })).toThrow(
+      'N must be between 1 and 10, got 11',
+    );
   });
 
   it('parses booleans strictly', () => {

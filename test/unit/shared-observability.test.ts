@@ -34,6 +34,11 @@ describe('functions/shared/observability', () => {
       spy.mockRestore();
     }
     const entry = lines.map((line) => JSON.parse(line)).find((e) => e.message === 'doubling');
-    expect(entry).toMatchObject({ level: 'INFO', n: 21, function_request_id: 'req-1', service: expect.any(String) });
+    expect(entry).toMatchObject({
+      level: 'INFO',
+      n: 21,
+      function_request_id: 'req-1',
+      service: expect.any(String),
+    });
   });
 });

@@ -219,10 +219,27 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
       // Airflow 3 requires logical_date in the request (null lets it pick none).
       if (info.apiVersion === 'v2') body.logical_date = null;
       if (request.note !== undefined) body.note = request.note;
-      const response = await rest(name, { method: 'POST', path: `${dagPath(request.dagId)}/dagRuns`, body });
-      if (response.status === 409) return { outcome: 'already-exists', runId: request.runId, unpaused };
-      expectOk(name, request.dagId, response, 'trigger DAG run');
-      return { outcome: 'triggered', runId: request.runId, unpaused };
+      const runsPath = `${dagPath(request.dagId)}/dagRuns`;
+      // Airflow 2 answers 409 both for an existing run id and for a logical date another run
+      // already holds (unique per DAG). Only the first means "done": confirm by reading the run.
+      for (let attempt = 1; ; attempt += 1) {
+        const response = await rest(name, { method: 'POST', path: runsPath, body });
+        if (response.status !== 409) {
+          expectOk(name, request.dagId, response, 'trigger DAG run');
+          return { outcome: 'triggered', runId: request.runId, unpaused };
+        }
+        const existing = await rest(name, {
+          method: 'GET',
+          path: `${runsPath}/${encodeURIComponent(request.runId)}`,
+        });
+        if (existing.status === 200) return { outcome: 'already-exists', runId: request.runId, unpaused };
+        if (attempt >= 3) {
+          throw new AirflowServerError(
+            `Airflow on ${name} kept refusing a new run of ${request.dagId} with 409 although run ${request.runId} does not exist (logical date collision)`,
+            { status: 409, context: { dagId: request.dagId } },
+          );
+        }
+      }
     }
     const command = [
       'dags trigger',

@@ -1,0 +1,45 @@
+/**
+ * The dead-letter queue: where a record that cannot be routed or triggered goes, with the
+ * reason, so nothing is silently dropped. Messages carry what identifies the input (bucket,
+ * key, flow id) and the error, never conf values or credentials.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+export interface DeadLetter {
+  /** What failed, in words an operator can act on. */
+  reason: string;
+  /** The error class name, e.g. DagNotFoundError. */
+  errorName: string;
+  /** Which function sent it. */
+  source: string;
+  flowId?: string;
+  environment?: string;
+  dagId?: string;
+  /** The input that failed, reduced to identifying fields. */
+  input: Record<string, unknown>;
+}
+
+export interface DeadLetterSink {
+  send(letter: DeadLetter): Promise<void>;
+}
+
+export function createSqsDeadLetterSink(
+  sqs: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+  now = () => new Date(),
+): DeadLetterSink {
+  return {
+    async send(letter) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify({ ...letter, failedAt: now().toISOString() }),
+          MessageAttributes: {
+            errorName: { DataType: 'String', StringValue: letter.errorName },
+            source: { DataType: 'String', StringValue: letter.source },
+          },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Deterministic DAG run ids. The same trigger always yields the same run id, so a duplicate
+ * delivery (S3 delivers at least once; Lambda and Scheduler retry) is a 409 from Airflow
+ * instead of a second run. Ids match Airflow's default run id pattern `^[A-Za-z0-9_.~:+-]+$`
+ * and avoid the `scheduled__`/`manual__` prefixes Airflow reserves for its own run types.
+ */
+import { createHash } from 'node:crypto';
+import type { S3ObjectRef } from './conf.ts';
+
+const digest = (...parts: string[]) =>
+  createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+
+/**
+ * One upload = one run. The object's identity is its version id when the bucket is versioned,
+ * else the event's sequencer (unique and increasing per key for each PUT/DELETE), else its ETag
+ * and event time.
+ */
+export function s3RunId(flowId: string, object: S3ObjectRef): string {
+  const identity = object.versionId ?? object.sequencer ?? `${object.etag ?? ''}@${object.eventTime ?? ''}`;
+  return `mwaa_ops_s3__${flowId}__${digest(object.bucket, object.key, identity)}`;
+}
+
+/** One scheduled time = one run, however often Scheduler or Lambda retries the invocation. */
+export function scheduleRunId(flowId: string, scheduledTime: string): string {
+  const parsed = new Date(scheduledTime);
+  if (Number.isNaN(parsed.getTime()))
+    throw new TypeError(`scheduledTime is not a timestamp: "${scheduledTime}"`);
+  const stamp = parsed
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  return `mwaa_ops_schedule__${flowId}__${stamp}`;
+}
