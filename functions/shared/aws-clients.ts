@@ -33,45 +33,48 @@ function baseConfig(service: ServiceKey, env: Env) {
   return endpoint === undefined ? {} : { endpoint };
 }
 
-/** Builders for each client; exported so tests can build clients against explicit settings. */
-export const build = {
-  dynamodb: (env: Env = process.env) =>
-    DynamoDBDocumentClient.from(new DynamoDBClient(baseConfig('DYNAMODB', env)), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-  // With an endpoint override the MWAA client must not prepend its `api.`/`env.` host prefixes,
-  // or it would call api.127.0.0.1.
-  mwaa: (env: Env = process.env) => {
-    const config = baseConfig('MWAA', env);
-    return new MWAAClient({ ...config, disableHostPrefix: 'endpoint' in config });
-  },
-  // Path-style addressing and checksums only when required keep S3-compatible local servers
-  // working; against real S3 both are harmless.
-  s3: (env: Env = process.env) => {
-    const config = baseConfig('S3', env);
-    return new S3Client({
-      ...config,
-      forcePathStyle: 'endpoint' in config,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-  },
-  sfn: (env: Env = process.env) => new SFNClient(baseConfig('SFN', env)),
-  sns: (env: Env = process.env) => new SNSClient(baseConfig('SNS', env)),
-  sqs: (env: Env = process.env) => new SQSClient(baseConfig('SQS', env)),
-  sts: (env: Env = process.env) => new STSClient(baseConfig('STS', env)),
-} as const;
+// Each builder is its own export so a bundle only carries the SDK clients its function uses.
 
-type Builders = typeof build;
-type Clients = { [K in keyof Builders]: ReturnType<Builders[K]> };
+export const dynamodbClient = (env: Env = process.env) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(baseConfig('DYNAMODB', env)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 
-const cache: Partial<Clients> = {};
+/**
+ * With an endpoint override the MWAA client must not prepend its `api.`/`env.` host prefixes,
+ * or it would call api.127.0.0.1.
+ */
+export const mwaaClient = (env: Env = process.env) => {
+  const config = baseConfig('MWAA', env);
+  return new MWAAClient({ ...config, disableHostPrefix: 'endpoint' in config });
+};
 
-/** The container-wide client for a service, created on first use. */
-export function client<K extends keyof Clients>(name: K): Clients[K] {
-  const existing = cache[name];
-  if (existing !== undefined) return existing as Clients[K];
-  const created = build[name]() as Clients[K];
-  cache[name] = created;
-  return created;
+/**
+ * Path-style addressing and checksums only when required keep S3-compatible local servers
+ * working; against real S3 both are harmless.
+ */
+export const s3Client = (env: Env = process.env) => {
+  const config = baseConfig('S3', env);
+  return new S3Client({
+    ...config,
+    forcePathStyle: 'endpoint' in config,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+};
+
+export const sfnClient = (env: Env = process.env) => new SFNClient(baseConfig('SFN', env));
+export const snsClient = (env: Env = process.env) => new SNSClient(baseConfig('SNS', env));
+export const sqsClient = (env: Env = process.env) => new SQSClient(baseConfig('SQS', env));
+export const stsClient = (env: Env = process.env) => new STSClient(baseConfig('STS', env));
+
+const containerClients = new Map<(env?: Env) => unknown, unknown>();
+
+/**
+ * The container-wide client built by `builder` from `process.env`, created on first use:
+ * `shared(sqsClient).send(...)`.
+ */
+export function shared<T>(builder: (env?: Env) => T): T {
+  if (!containerClients.has(builder)) containerClients.set(builder, builder());
+  return containerClients.get(builder) as T;
 }

@@ -4,7 +4,7 @@
  * `FLOW_CACHE_TTL_SECONDS`.
  */
 import { airflowClient } from './airflow/index.ts';
-import { client } from './aws-clients.ts';
+import { dynamodbClient, shared, sqsClient } from './aws-clients.ts';
 import { type Env, integer, requiredString } from './config.ts';
 import { createSqsDeadLetterSink } from './dead-letter.ts';
 import { createFlowRepository } from './flows/repository.ts';
@@ -26,11 +26,11 @@ export function readTriggerConfig(env: Env): TriggerConfig {
 export function buildTriggerDeps(config: TriggerConfig) {
   return {
     flows: createFlowRepository({
-      ddb: client('dynamodb'),
+      ddb: shared(dynamodbClient),
       tableName: config.flowsTableName,
       cacheTtlMs: config.flowCacheTtlSeconds * 1000,
     }),
     airflow: airflowClient(),
-    deadLetter: createSqsDeadLetterSink(client('sqs'), config.deadLetterQueueUrl),
+    deadLetter: createSqsDeadLetterSink(shared(sqsClient), config.deadLetterQueueUrl),
   };
 }

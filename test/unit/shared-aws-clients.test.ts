@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { build, client, endpointFor } from '../../functions/shared/aws-clients.ts';
+import {
+  endpointFor,
+  mwaaClient,
+  s3Client,
+  sfnClient,
+  shared,
+  snsClient,
+} from '../../functions/shared/aws-clients.ts';
 
 describe('functions/shared/aws-clients', () => {
   it('prefers the service-specific endpoint variable over the global one', () => {
@@ -10,20 +17,20 @@ describe('functions/shared/aws-clients', () => {
   });
 
   it('disables MWAA host prefixes only when an endpoint override is in force', async () => {
-    const local = build.mwaa({ AWS_ENDPOINT_URL_MWAA: 'http://127.0.0.1:4566', AWS_REGION: 'us-east-1' });
+    const local = mwaaClient({ AWS_ENDPOINT_URL_MWAA: 'http://127.0.0.1:4566', AWS_REGION: 'us-east-1' });
     expect(local.config.disableHostPrefix).toBe(true);
     const endpoint = await local.config.endpoint?.();
     expect(endpoint?.hostname).toBe('127.0.0.1');
-    expect(build.mwaa({}).config.disableHostPrefix).toBe(false);
+    expect(mwaaClient({}).config.disableHostPrefix).toBe(false);
   });
 
   it('uses path-style S3 addressing against an override and virtual-host style on AWS', () => {
-    expect(build.s3({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).config.forcePathStyle).toBe(true);
-    expect(build.s3({}).config.forcePathStyle).toBe(false);
+    expect(s3Client({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).config.forcePathStyle).toBe(true);
+    expect(s3Client({}).config.forcePathStyle).toBe(false);
   });
 
   it('creates each client once per container', () => {
-    expect(client('sfn')).toBe(client('sfn'));
-    expect(client('sfn')).not.toBe(client('sns'));
+    expect(shared(sfnClient)).toBe(shared(sfnClient));
+    expect(shared(sfnClient)).not.toBe(shared(snsClient));
   });
 });

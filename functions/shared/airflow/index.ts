@@ -1,6 +1,5 @@
 /** The Airflow client: one per container, built from the shared AWS clients. */
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { client, endpointFor } from '../aws-clients.ts';
+import { endpointFor, mwaaClient, shared as sharedClient } from '../aws-clients.ts';
 import { createCliTransport } from './cli-transport.ts';
 import { type AirflowClient, createAirflowClient } from './client.ts';
 import { createInvokeRestApiTransport } from './invoke-rest-api.ts';
@@ -15,13 +14,14 @@ let shared: AirflowClient | undefined;
 export function airflowClient(env: NodeJS.ProcessEnv = process.env): AirflowClient {
   if (shared) return shared;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const mwaa = client('mwaa');
+  const mwaa = sharedClient(mwaaClient);
   const endpoint = endpointFor('MWAA', env);
   shared = createAirflowClient({
     mwaa,
     rest: createInvokeRestApiTransport({
       region,
-      credentials: defaultProvider(),
+      // Sign with the MWAA client's own credential chain: one chain per container.
+      credentials: () => mwaa.config.credentials(),
       ...(endpoint === undefined ? {} : { endpoint }),
     }),
     cli: createCliTransport({ mwaa }),
