@@ -27,7 +27,8 @@ const LOCAL_FILE = JSON.stringify({
 function sources(overrides: Partial<ContextSources> = {}): ContextSources {
   return {
     env: {},
-    cwd: '/work/project',
+    cwd: '/home/me/elsewhere',
+    projectRoot: '/work/project',
     readFile: (path) => {
       throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
     },
@@ -127,10 +128,7 @@ describe('CLI: help and usage', () => {
   });
 
   it('reads a bare --local followed by a command name as the flag, not as a file name', () => {
-    expect(normalizeArgs(['--local', 'whoami'], ['whoami'])).toEqual([
-      '--local=.mwaa-ops/local-cloud.json',
-      'whoami',
-    ]);
+    expect(normalizeArgs(['--local', 'whoami'], ['whoami'])).toEqual(['--local=', 'whoami']);
     expect(normalizeArgs(['--local', 'cloud.json', 'whoami'], ['whoami'])).toEqual([
       '--local',
       'cloud.json',
@@ -236,9 +234,31 @@ describe('CLI: --local file', () => {
     const { code, stderr } = await run(['whoami', '--local', 'tmp/cloud.json']);
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'mwaa-ops: LocalCloudFileError: Local cloud file not found: /work/project/tmp/cloud.json. ' +
+      'mwaa-ops: LocalCloudFileError: Local cloud file not found: /home/me/elsewhere/tmp/cloud.json. ' +
         'Start the local cloud with --serve, or pass --local <file>.\n',
     );
+  });
+
+  it('looks for the default file in the project root and for an explicit one from the current directory', async () => {
+    const read: string[] = [];
+    const readFile = (path: string) => {
+      read.push(path);
+      return LOCAL_FILE;
+    };
+    for (const args of [
+      ['whoami', '--local'],
+      ['--local', 'whoami'],
+      ['--local=', 'whoami'],
+      ['whoami', '--local', 'c.json'],
+    ]) {
+      expect((await run(args, { sources: sources({ readFile }) })).code).toBe(0);
+    }
+    expect(read).toEqual([
+      '/work/project/.mwaa-ops/local-cloud.json',
+      '/work/project/.mwaa-ops/local-cloud.json',
+      '/work/project/.mwaa-ops/local-cloud.json',
+      '/home/me/elsewhere/c.json',
+    ]);
   });
 
   it('rejects a file that is not a JSON object of strings, naming the file', () => {
