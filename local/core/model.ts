@@ -43,7 +43,12 @@ export interface LocalFunction {
   timeoutSeconds: number;
   memoryMb: number;
   /** Asynchronous invocation settings (EventInvokeConfig / SAM EventInvokeConfig). */
-  async: { maximumRetryAttempts: number; maximumEventAgeSeconds: number; onFailure?: string; onSuccess?: string };
+  async: {
+    maximumRetryAttempts: number;
+    maximumEventAgeSeconds: number;
+    onFailure?: string;
+    onSuccess?: string;
+  };
 }
 
 export interface LocalStateMachine {
@@ -60,6 +65,20 @@ export interface LocalTopic {
   logicalId: string;
   name: string;
   arn: string;
+  /**
+   * Subscriptions declared in the template (the topic's `Subscription` property,
+   * `AWS::SNS::Subscription` resources, SAM `SNS` function events). Optional for compatibility.
+   */
+  subscriptions?: LocalSubscription[];
+}
+
+export interface LocalSubscription {
+  /** lambda, sqs, email, https, ... as in the SNS API. */
+  protocol: string;
+  /** Function / queue ARN, address or URL. */
+  endpoint: string;
+  filterPolicy?: Record<string, unknown>;
+  rawMessageDelivery?: boolean;
 }
 
 export interface LocalQueue {
@@ -130,7 +149,13 @@ export interface Targets {
   publish(topicArn: string, message: string, subject?: string): Promise<void>;
   sendMessage(queueArn: string, body: string, attributes?: Record<string, string>): Promise<void>;
   putEvents(
-    entries: Array<{ Source: string; DetailType: string; Detail: string; Resources?: string[]; EventBusName?: string }>,
+    entries: Array<{
+      Source: string;
+      DetailType: string;
+      Detail: string;
+      Resources?: string[];
+      EventBusName?: string;
+    }>,
   ): Promise<void>;
   /** Deliver to any ARN by its service (lambda, states, sns, sqs, events). */
   deliver(arn: string, payload: string): Promise<void>;

@@ -73,9 +73,9 @@ describe('Airflow client', () => {
     expect(mwaa.calls).toEqual(['dev']);
     // One DAG read (cold), then one call per trigger: the warm path costs a single call.
     expect(rest.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
-      'GET /api/v1/dags/etl',
-      'POST /api/v1/dags/etl/dagRuns',
-      'POST /api/v1/dags/etl/dagRuns',
+      'GET /dags/etl',
+      'POST /dags/etl/dagRuns',
+      'POST /dags/etl/dagRuns',
     ]);
     expect(rest.calls[1]?.body).toEqual({ dag_run_id: 'r-1', conf: { key: 'a b' } });
   });
@@ -83,7 +83,7 @@ describe('Airflow client', () => {
   it('sends logical_date: null to /api/v2 on Airflow 3.x', async () => {
     const { client, rest } = clientFor('3.0.6', unpausedDag);
     await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} });
-    expect(rest.calls[1]).toMatchObject({ path: '/api/v2/dags/etl/dagRuns', body: { logical_date: null } });
+    expect(rest.calls[1]).toMatchObject({ path: '/dags/etl/dagRuns', body: { logical_date: null } });
   });
 
   it('treats 409 Conflict as "already exists" once the run is confirmed, so a repeated trigger is success', async () => {
@@ -94,7 +94,7 @@ describe('Airflow client', () => {
     });
     const result = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} });
     expect(result.outcome).toBe('already-exists');
-    expect(rest.calls.at(-1)?.path).toBe('/api/v1/dags/etl/dagRuns/r-1');
+    expect(rest.calls.at(-1)?.path).toBe('/dags/etl/dagRuns/r-1');
   });
 
   it('retries a 409 caused by a logical date collision instead of calling it a duplicate', async () => {
@@ -110,6 +110,24 @@ describe('Airflow client', () => {
     const result = await client.triggerDagRun('dev', { dagId: 'etl', runId: 'r-1', conf: {} });
     expect(result.outcome).toBe('triggered');
     expect(posts).toBe(2);
+  });
+
+  it('uses the CLI endpoint when a DAG id makes the InvokeRestApi path longer than 64 characters', async () => {
+    const dagId = `d${'x'.repeat(60)}`;
+    const commands: string[] = [];
+    const cli: CliTransport = {
+      async run(_env, command) {
+        commands.push(command);
+        if (command.startsWith('dags list'))
+          return { stdout: `[{"dag_id": "${dagId}", "paused": false}]`, stderr: '' };
+        return { stdout: '[{"dag_run_id": "r"}]', stderr: '' };
+      },
+    };
+    const { client, rest } = clientFor('2.10.3', () => new Error('REST must not be used'), cli);
+    const result = await client.triggerDagRun('dev', { dagId, runId: 'r', conf: {} });
+    expect(result.outcome).toBe('triggered');
+    expect(rest.calls).toHaveLength(0);
+    expect(commands.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual(['dags list', 'dags trigger']);
   });
 
   it('reports a missing DAG as DagNotFoundError', async () => {

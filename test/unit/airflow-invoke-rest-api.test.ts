@@ -44,14 +44,14 @@ describe('InvokeRestApi transport', () => {
     reply = { status: 200, body: { RestApiStatusCode: 200, RestApiResponse: { dag_run_id: 'r' } } };
     const out = await transport().call('my env', {
       method: 'POST',
-      path: '/api/v1/dags/d/dagRuns',
+      path: '/dags/d/dagRuns',
       body: { conf: {} },
     });
     expect(out).toEqual({ status: 200, body: { dag_run_id: 'r' } });
     expect(seen?.req.method).toBe('POST');
     expect(seen?.req.url).toBe('/restapi/my%20env');
     expect(JSON.parse(seen?.body ?? '')).toEqual({
-      Path: '/api/v1/dags/d/dagRuns',
+      Path: '/dags/d/dagRuns',
       Method: 'POST',
       Body: { conf: {} },
     });

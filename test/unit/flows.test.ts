@@ -124,10 +124,8 @@ describe('run ids', () => {
   });
 
   it('derive schedule run ids from the scheduled time only', () => {
-    expect(scheduleRunId('sales', '2026-11-26T06:00:00Z')).toBe('mwaa_ops_schedule__sales__20261126T060000Z');
-    expect(scheduleRunId('sales', '2026-11-26T07:00:00+01:00')).toBe(
-      'mwaa_ops_schedule__sales__20261126T060000Z',
-    );
+    expect(scheduleRunId('sales', '2026-11-26T06:00:00Z')).toBe('sched__sales__20261126T060000Z');
+    expect(scheduleRunId('sales', '2026-11-26T07:00:00+01:00')).toBe('sched__sales__20261126T060000Z');
     expect(() => scheduleRunId('sales', 'not a time')).toThrow('scheduledTime is not a timestamp');
   });
 });

@@ -50,7 +50,7 @@ describe('processSchedule', () => {
     const h = setup();
     await expect(processSchedule(tick, h.deps)).resolves.toEqual({
       outcome: 'triggered',
-      runId: 'mwaa_ops_schedule__daily-sales__20261126T060000Z',
+      runId: 'sched__daily-sales__20261126T060000Z',
     });
     expect(h.triggers[0]?.conf).toEqual({
       day: '2026-11-26T06:00:00Z',

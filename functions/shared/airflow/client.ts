@@ -80,6 +80,12 @@ export interface AirflowClient {
   reset(): void;
 }
 
+/**
+ * InvokeRestApi's `Path` (relative to the API root, e.g. `/dags/x/dagRuns`; MWAA picks /api/v1 or
+ * /api/v2) is at most 64 characters. Longer paths (long DAG ids) go through the CLI endpoint.
+ */
+export const MAX_REST_PATH = 64;
+
 const DEFAULT_RETRY: RetryOptions = { retries: 3, minTimeoutMs: 200, maxTimeoutMs: 2_000 };
 
 export function createAirflowClient(options: AirflowClientOptions): AirflowClient {
@@ -135,9 +141,13 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
         `Environment ${name} runs Airflow ${info.airflowVersion}, which MWAA's InvokeRestApi does not serve (2.4.3 or later needed)`,
       );
     }
-    const path = `/api/${info.apiVersion}${request.path}`;
+    if (request.path.length > MAX_REST_PATH) {
+      throw new AirflowRequestError(
+        `Airflow path ${request.path.slice(0, 40)}… is longer than the ${MAX_REST_PATH} characters InvokeRestApi accepts`,
+      );
+    }
     return withRetry(name, async () => {
-      const response = await options.rest.call(name, { ...request, path });
+      const response = await options.rest.call(name, request);
       if (response.status === 429)
         throw new AirflowThrottledError(`Airflow on ${name} throttled ${request.method} ${request.path}`, {
           status: 429,
@@ -166,7 +176,7 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
     if (cached && cached.expiresAt > now()) return cached.paused;
     const info = await environment(name);
     let value: boolean;
-    if (info.transport === 'rest') {
+    if (info.transport === 'rest' && dagPath(dagId).length <= MAX_REST_PATH) {
       const response = await rest(name, { method: 'GET', path: dagPath(dagId) });
       expectOk(name, dagId, response, 'read DAG');
       value = Boolean((response.body as { is_paused?: unknown }).is_paused);
@@ -187,7 +197,7 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
 
   async function setPaused(name: string, dagId: string, value: boolean): Promise<void> {
     const info = await environment(name);
-    if (info.transport === 'rest') {
+    if (info.transport === 'rest' && dagPath(dagId).length <= MAX_REST_PATH) {
       const response = await rest(name, {
         method: 'PATCH',
         path: dagPath(dagId),
@@ -214,12 +224,12 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
       await setPaused(name, request.dagId, false);
       unpaused = true;
     }
-    if (info.transport === 'rest') {
+    const runsPath = `${dagPath(request.dagId)}/dagRuns`;
+    if (info.transport === 'rest' && runsPath.length <= MAX_REST_PATH) {
       const body: Record<string, unknown> = { dag_run_id: request.runId, conf: request.conf };
       // Airflow 3 requires logical_date in the request (null lets it pick none).
       if (info.apiVersion === 'v2') body.logical_date = null;
       if (request.note !== undefined) body.note = request.note;
-      const runsPath = `${dagPath(request.dagId)}/dagRuns`;
       // Airflow 2 answers 409 both for an existing run id and for a logical date another run
       // already holds (unique per DAG). Only the first means "done": confirm by reading the run.
       for (let attempt = 1; ; attempt += 1) {
@@ -228,10 +238,11 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
           expectOk(name, request.dagId, response, 'trigger DAG run');
           return { outcome: 'triggered', runId: request.runId, unpaused };
         }
-        const existing = await rest(name, {
-          method: 'GET',
-          path: `${runsPath}/${encodeURIComponent(request.runId)}`,
-        });
+        const runPath = `${runsPath}/${encodeURIComponent(request.runId)}`;
+        // Too long to read back through InvokeRestApi: trust the conflict (run ids are unique per trigger).
+        if (runPath.length > MAX_REST_PATH)
+          return { outcome: 'already-exists', runId: request.runId, unpaused };
+        const existing = await rest(name, { method: 'GET', path: runPath });
         if (existing.status === 200) return { outcome: 'already-exists', runId: request.runId, unpaused };
         if (attempt >= 3) {
           throw new AirflowServerError(

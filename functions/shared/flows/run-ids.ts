@@ -1,14 +1,16 @@
 /**
  * Deterministic DAG run ids. The same trigger always yields the same run id, so a duplicate
  * delivery (S3 delivers at least once; Lambda and Scheduler retry) is a 409 from Airflow
- * instead of a second run. Ids match Airflow's default run id pattern `^[A-Za-z0-9_.~:+-]+$`
+ * instead of a second run. They are short on purpose: InvokeRestApi paths, which contain the run
+ * id when a run is read back, are limited to 64 characters; a 64-bit hash keeps collisions between
+ * objects of one flow out of reach (about 1 in 10^7 after a million objects). Ids match Airflow's default run id pattern `^[A-Za-z0-9_.~:+-]+$`
  * and avoid the `scheduled__`/`manual__` prefixes Airflow reserves for its own run types.
  */
 import { createHash } from 'node:crypto';
 import type { S3ObjectRef } from './conf.ts';
 
 const digest = (...parts: string[]) =>
-  createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+  createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
 
 /**
  * One upload = one run. The object's identity is its version id when the bucket is versioned,
@@ -17,7 +19,7 @@ const digest = (...parts: string[]) =>
  */
 export function s3RunId(flowId: string, object: S3ObjectRef): string {
   const identity = object.versionId ?? object.sequencer ?? `${object.etag ?? ''}@${object.eventTime ?? ''}`;
-  return `mwaa_ops_s3__${flowId}__${digest(object.bucket, object.key, identity)}`;
+  return `s3__${flowId}__${digest(object.bucket, object.key, identity)}`;
 }
 
 /** One scheduled time = one run, however often Scheduler or Lambda retries the invocation. */
@@ -29,5 +31,5 @@ export function scheduleRunId(flowId: string, scheduledTime: string): string {
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
-  return `mwaa_ops_schedule__${flowId}__${stamp}`;
+  return `sched__${flowId}__${stamp}`;
 }
