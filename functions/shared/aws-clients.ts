@@ -18,7 +18,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Env } from './config.ts';
 
 /** The suffix of `AWS_ENDPOINT_URL_<SERVICE>` for each client we create. */
-export type ServiceKey = 'DYNAMODB' | 'MWAA' | 'S3' | 'SFN' | 'SNS' | 'SQS' | 'STS';
+export type ServiceKey =
+  | 'CLOUDFORMATION'
+  | 'DYNAMODB'
+  | 'EVENTBRIDGE'
+  | 'MWAA'
+  | 'S3'
+  | 'SCHEDULER'
+  | 'SFN'
+  | 'SNS'
+  | 'SQS'
+  | 'STS';
 
 /** The endpoint override in force for a service, if any. */
 export function endpointFor(service: ServiceKey, env: Env = process.env): string | undefined {
