@@ -23,6 +23,7 @@ import {
   processSources,
   UsageError,
 } from './context.ts';
+import { type FlowsStoreFactory, sdkFlowsStore } from './flows-store.ts';
 import { treeHelp } from './help.ts';
 import { createRuntime } from './runtime.ts';
 
@@ -35,6 +36,8 @@ export interface CliDeps {
   readonly stderr: (text: string) => void;
   readonly clients: ClientFactory;
   readonly sources: ContextSources;
+  readonly flows: FlowsStoreFactory;
+  readonly readInput: (path: string) => string;
 }
 
 function defaultDeps(): CliDeps {
@@ -43,6 +46,8 @@ function defaultDeps(): CliDeps {
     stderr: (text) => process.stderr.write(text),
     clients: sdkClients,
     sources: processSources(),
+    flows: sdkFlowsStore,
+    readInput: (path) => readFileSync(path === '-' ? 0 : path, 'utf8'),
   };
 }
 
@@ -110,7 +115,7 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
     sources: deps.sources,
   });
   registerWhoami(program, runtime);
-  registerFlows(program);
+  registerFlows(program, runtime, { store: deps.flows, readInput: deps.readInput });
   registerRbac(program);
   registerEnv(program);
   registerBackups(program);

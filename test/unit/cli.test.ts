@@ -90,13 +90,14 @@ describe('CLI: help and usage', () => {
         stdout += text;
       },
     });
-    const group = program.commands.find((command) => command.name() === 'rbac')!;
-    group.command('grant').description('grant roles');
+    const full = registerGroup(program, { name: 'demo', summary: 's', description: 'd', planned: 'p' });
+    full.command('grant').description('grant roles');
+    registerGroup(program, { name: 'later', summary: 'coming', description: 'd', planned: 'p' });
     program.outputHelp();
-    expect(stdout).toMatch(/^ {2}rbac grant\s+grant roles$/m);
+    expect(stdout).toMatch(/^ {2}demo grant\s+grant roles$/m);
     // A group with a command is no longer marked as empty; one without still is.
-    expect(stdout).not.toMatch(/^ {2}rbac +[^\n]*\(no\s+commands yet\)/m);
-    expect(stdout).toMatch(/^ {2}flows +[^\n]*\(no\s+commands yet\)/m);
+    expect(stdout).not.toMatch(/^ {2}demo +[^\n]*\(no\s+commands yet\)/m);
+    expect(stdout).toMatch(/^ {2}later +[^\n]*\(no\s+commands yet\)/m);
   });
 
   it('exits 2 with a message for an unknown command', async () => {
@@ -113,12 +114,13 @@ describe('CLI: help and usage', () => {
   });
 
   it('exits 2 when a group without commands is invoked, naming what is planned', async () => {
-    const { code, stderr } = await run(['flows']);
+    // `versions` has no commands until the upgrade issue lands.
+    const { code, stderr } = await run(['versions']);
     expect(code).toBe(2);
-    expect(stderr).toContain("'mwaa-ops flows' has no commands yet");
-    const unknown = await run(['rbac', 'grant']);
+    expect(stderr).toContain("'mwaa-ops versions' has no commands yet");
+    const unknown = await run(['flows', 'frobnicate']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("unknown command 'grant' for 'mwaa-ops rbac'");
+    expect(unknown.stderr).toContain("unknown command 'frobnicate' for 'mwaa-ops flows'");
   });
 
   it('exits 2 when no command is given', async () => {
