@@ -28,8 +28,11 @@ await Promise.all(
 const localEntry = join(root, 'local', 'index.ts');
 if (existsSync(localEntry)) {
   await build({
-    entryPoints: [localEntry],
-    outfile: join(root, 'dist', 'local', 'index.mjs'),
+    // The Lambda runtime starts each function in a worker thread running lambda-worker.mjs,
+    // which it finds beside the bundle.
+    entryPoints: { index: localEntry, 'lambda-worker': join(root, 'local', 'lambda', 'worker.ts') },
+    outdir: join(root, 'dist', 'local'),
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     packages: 'external',
     platform: 'node',

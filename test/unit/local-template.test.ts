@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { buildModel, parseTemplate, TemplateError } from '../../local/template/index.ts';
+import { buildModel, loadTemplate, parseTemplate, TemplateError } from '../../local/template/index.ts';
 
 const root = new URL('../integration/fixtures/', import.meta.url).pathname;
 
@@ -88,6 +89,7 @@ Outputs:
 `);
     expect(m.outputs).toEqual({
       Pseudo: 'aws:us-east-1:000000000000:stack:amazonaws.com',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub's escaped placeholder, not a JS template
       Literal: 'keep ${Literal} as is',
       Vars: 'arn:aws:sns:us-east-1:000000000000:alerts/alerts',
       RoleArn: expect.stringMatching(/^arn:aws:iam::000000000000:role\/stack-Role-[A-Z0-9]{12}$/),
@@ -340,5 +342,19 @@ Outputs:
     expect(states.Probe?.Parameters.FunctionName).toBe(m.functions[0]?.arn);
     expect(states.Record?.Parameters.TableName).toBe('records');
     expect(m.schedules[0]?.target.arn).toBe(machine?.arn);
+  });
+});
+
+describe('local/template: the repository template', () => {
+  it('loads, and every function it declares has its source', () => {
+    const repoRoot = new URL('../../', import.meta.url).pathname;
+    const m = loadTemplate(`${repoRoot}template.yaml`);
+    expect(m.stackName).toBe('mwaa-ops');
+    for (const fn of m.functions) {
+      expect(fn.sourceEntry).toBe(`${repoRoot}functions/${fn.folder}/index.ts`);
+      expect(existsSync(fn.sourceEntry)).toBe(true);
+    }
+    for (const [logicalId, ref] of Object.entries(m.refs))
+      expect({ logicalId, ref }).toEqual({ logicalId, ref: expect.any(String) });
   });
 });

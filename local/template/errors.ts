@@ -1,0 +1,7 @@
+/** Errors raised while turning template.yaml into a LocalModel. */
+export class TemplateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TemplateError';
+  }
+}

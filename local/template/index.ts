@@ -1,0 +1,11 @@
+/** template.yaml → LocalModel (see local/core/model.ts). */
+export {
+  type BuildModelOptions,
+  buildModel,
+  loadTemplate,
+  parseTemplate,
+  substituteDefinition,
+} from './build-model.ts';
+export { TemplateError } from './errors.ts';
+export { generatedName, physicalSuffix } from './identity.ts';
+export { NO_VALUE, resolveValue } from './intrinsics.ts';
