@@ -1,0 +1,100 @@
+/**
+ * Benchmark `dags`: export/import throughput of the Airflow 2.x DAGs' package (dags/mwaa_ops)
+ * on a PostgreSQL 15 database with 200,000 task instances and matching runs, logs and XComs,
+ * next to raw `COPY … TO/FROM` of the same tables on the same server. The measuring is done by
+ * `bench/dags_throughput.py` (Debian's python3 with python3-sqlalchemy/psycopg2 and the
+ * postgresql package, like `npm run test:python`); this module runs it and renders its result.
+ * BENCH_DAGS_TASK_INSTANCES scales the database; MWAA_OPS_PYTHON picks the interpreter.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { root } from '../scripts/esbuild-options.ts';
+import { formatBytes } from './lib/format.ts';
+import type { BenchResult } from './lib/types.ts';
+
+export const name = 'dags';
+
+interface Phase {
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  readonly bytes?: number;
+  readonly backupBytes?: number;
+}
+
+/** The JSON `dags_throughput.py --json` prints (also written to bench/results/dags-throughput.json). */
+export interface DagsThroughput {
+  readonly rows: Record<string, number>;
+  readonly totalRows: number;
+  readonly export: Phase;
+  readonly import: Phase;
+  readonly copyTo: Phase;
+  readonly copyFrom: Phase;
+  readonly ratio: { readonly exportVsCopyTo: number; readonly importVsCopyFrom: number };
+  readonly notes: readonly string[];
+}
+
+const run = promisify(execFile);
+
+const seconds = (value: number) => `${value.toFixed(2)} s`;
+const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} rows/s`;
+
+export async function runBench(): Promise<BenchResult> {
+  const python = process.env.MWAA_OPS_PYTHON ?? '/usr/bin/python3';
+  if (!existsSync('/usr/lib/postgresql/15/bin/initdb') || !existsSync(python)) {
+    return {
+      notes: [
+        `skipped: needs ${python} and PostgreSQL 15 (apt-get install postgresql python3-sqlalchemy python3-psycopg2).`,
+      ],
+      tables: [],
+      data: null,
+    };
+  }
+  const { stdout } = await run(python, [join(root, 'bench', 'dags_throughput.py'), '--json'], {
+    cwd: root,
+    timeout: 30 * 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as DagsThroughput;
+  const row = (label: string, phase: Phase, reference: string, size: number | undefined) => [
+    label,
+    seconds(phase.seconds),
+    rate(phase.rowsPerSecond),
+    reference,
+    size === undefined ? '' : formatBytes(size),
+  ];
+  return {
+    notes: [
+      `${result.totalRows.toLocaleString('en-US')} rows (${Object.entries(result.rows)
+        .map(([table, count]) => `${table} ${count.toLocaleString('en-US')}`)
+        .join(', ')}).`,
+      ...result.notes,
+    ],
+    tables: [
+      {
+        title: 'Airflow 2.x metadata export/import vs raw COPY',
+        columns: ['operation', 'time', 'throughput', 'vs COPY', 'file size'],
+        rows: [
+          row(
+            'export (dags/mwaa_ops)',
+            result.export,
+            `${result.ratio.exportVsCopyTo.toFixed(1)}×`,
+            result.export.backupBytes,
+          ),
+          row('COPY … TO STDOUT', result.copyTo, '1.0×', result.copyTo.bytes),
+          row(
+            'import (dags/mwaa_ops)',
+            result.import,
+            `${result.ratio.importVsCopyFrom.toFixed(1)}×`,
+            undefined,
+          ),
+          row('COPY … FROM STDIN', result.copyFrom, '1.0×', undefined),
+        ],
+      },
+    ],
+    data: result,
+  };
+}
+
+export { runBench as run };

@@ -1,0 +1,11 @@
+"""mwaa-ops export/import of an Airflow 2.x metadata database in the backup format v1.
+
+The package is plain SQLAlchemy Core + boto3 so that it runs (and is tested) without Airflow;
+the DAG files next to it (``mwaa_ops_export.py``, ``mwaa_ops_import.py``) are the only code
+that imports Airflow. See ``docs/backup-format.md`` for the format and ``dags/README.md`` for the
+DAG run conf.
+"""
+
+FORMAT_VERSION = 1
+EXPORT_DAG_ID = "mwaa_ops_export"
+IMPORT_DAG_ID = "mwaa_ops_import"

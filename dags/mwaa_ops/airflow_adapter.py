@@ -1,0 +1,98 @@
+"""The only module that imports Airflow (lazily, inside functions): the DAG files call it.
+
+Kept thin on purpose: everything it does is wiring of objects the tested modules take as
+parameters (engine, secrets adapter, clients, run identity).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Mapping, Tuple
+
+from .export import export_backup
+from .restore import import_backup
+from .runner import run_transfer
+from .s3io import BackupStore
+from .secrets import SqlSecrets
+
+
+def _engine() -> Any:
+    from airflow import settings
+
+    return settings.engine if getattr(settings, "engine", None) is not None else settings.Session().get_bind()
+
+
+def _airflow_version() -> str:
+    from airflow import __version__
+
+    return __version__.split("+", 1)[0]
+
+
+def airflow_secrets() -> SqlSecrets:
+    """Variables/connections through the Fernet that Airflow's models use.
+
+    ``Variable.set_val`` / ``Connection.set_password`` / ``set_extra`` encrypt with
+    ``airflow.models.crypto.get_fernet()`` and set ``is_encrypted`` to ``fernet.is_encrypted``;
+    the getters decrypt with it. Calling the same Fernet here keeps the writes inside the
+    import's single transaction, and — unlike ``Variable.get_val``, which logs and returns
+    None on an undecryptable value — fails loudly instead of exporting a silent NULL.
+    """
+    from airflow.models.crypto import get_fernet
+
+    fernet = get_fernet()
+    decrypt = lambda text: fernet.decrypt(text.encode("utf-8")).decode("utf-8")  # noqa: E731
+    if not getattr(fernet, "is_encrypted", True):  # NullFernet: no key configured
+        return SqlSecrets(decrypt=decrypt, encrypt=None)
+    return SqlSecrets(decrypt=decrypt, encrypt=lambda text: fernet.encrypt(text.encode("utf-8")).decode("utf-8"))
+
+
+def _clients() -> Tuple[Any, Any]:
+    import boto3
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return boto3.client("s3", region_name=region), boto3.client("stepfunctions", region_name=region)
+
+
+def _run_identity(context: Mapping[str, Any]) -> Tuple[Dict[str, Any], Tuple[str, str]]:
+    dag_run = context["dag_run"]
+    return dict(dag_run.conf or {}), (dag_run.dag_id, dag_run.run_id)
+
+
+def export_task(**context: Any) -> Dict[str, Any]:
+    """PythonOperator callable of ``mwaa_ops_export``."""
+    raw_conf, self_run = _run_identity(context)
+    s3, sfn = _clients()
+    return run_transfer(
+        raw_conf,
+        sfn,
+        lambda conf, heartbeat: export_backup(
+            engine=_engine(),
+            store=BackupStore(s3, conf.bucket, conf.prefix, kms_key_id=conf.kms_key_id),
+            secrets=airflow_secrets(),
+            conf=conf,
+            airflow_version=_airflow_version(),
+            self_run=self_run,
+            heartbeat=heartbeat,
+            export_dag_id=self_run[0],
+        ),
+        "export",
+    )
+
+
+def import_task(**context: Any) -> Dict[str, Any]:
+    """PythonOperator callable of ``mwaa_ops_import``."""
+    raw_conf, self_run = _run_identity(context)
+    s3, sfn = _clients()
+    return run_transfer(
+        raw_conf,
+        sfn,
+        lambda conf, heartbeat: import_backup(
+            engine=_engine(),
+            store=BackupStore(s3, conf.bucket, conf.prefix, kms_key_id=conf.kms_key_id),
+            secrets=airflow_secrets(),
+            conf=conf,
+            heartbeat=heartbeat,
+            import_dag_id=self_run[0],
+        ),
+        "import",
+    )

@@ -1,0 +1,232 @@
+"""Export an Airflow 2.x metadata database into a backup (docs/backup-format.md).
+
+Order of work, and why:
+1. a committed backup (manifest present) is never written again: the same execution gets its
+   earlier answer back, any other execution is refused;
+2. the active DAGs are written to ``active-dags.json`` *before* they are paused, so a retried
+   export (which finds them paused) still knows them;
+3. tables are read in one REPEATABLE READ transaction (a consistent snapshot), streamed with a
+   server-side cursor to gzip JSON Lines files, each uploaded as soon as it is complete;
+4. ``manifest.json`` last: the commit marker.
+On any failure the DAGs this export paused are unpaused again before the error propagates.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import tempfile
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import sqlalchemy as sa
+
+from . import EXPORT_DAG_ID, FORMAT_VERSION
+from .conf import TransferConf
+from .dag_state import active_dags, set_paused
+from .errors import BackupAlreadyCommitted, TransferError, describe_failure
+from .format import TableFileWriter, sha256_of, utc_now_iso
+from .heartbeat import Heartbeat, no_heartbeat
+from .s3io import BackupStore
+from .secrets import CONNECTION_COLUMNS, VARIABLE_COLUMNS, SecretsAdapter
+from .tables import CARRIED, EXCLUDED, CarriedTable
+
+MANIFEST = "manifest.json"
+ACTIVE_DAGS = "active-dags.json"
+SNAPSHOT = "environment.json"
+FINISHED_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
+
+RowTransform = Callable[[List[str], Tuple[Any, ...]], Tuple[Any, ...]]
+
+
+def _finish_own_run(self_run: Optional[Tuple[str, str]], now: _dt.datetime) -> Dict[str, RowTransform]:
+    """Transforms that record the export's own (running) DAG run and tasks as finished.
+
+    Restored as "running", the run would be picked up by the new scheduler with no worker
+    behind it; as "success" it is history, like every other run in the backup.
+    """
+    if self_run is None:
+        return {}
+    dag_id, run_id = self_run
+
+    def finish(columns: List[str], row: Tuple[Any, ...]) -> Tuple[Any, ...]:
+        values = dict(zip(columns, row))
+        if values.get("dag_id") != dag_id or values.get("run_id") != run_id:
+            return row
+        if values.get("state") not in FINISHED_STATES:
+            values["state"] = "success"
+            if "end_date" in values and values["end_date"] is None:
+                values["end_date"] = now
+        return tuple(values[name] for name in columns)
+
+    return {"dag_run": finish, "task_instance": finish}
+
+
+def _columns_of(conn: Any, table: CarriedTable) -> List[str]:
+    if table.only is not None:
+        return list(table.only)
+    names = [col["name"] for col in sa.inspect(conn).get_columns(table.name)]
+    return [name for name in names if name not in table.omitted]
+
+
+def _manifest_entry(table: CarriedTable, columns: List[str]) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {
+        "file": f"tables/{table.name}.jsonl.gz",
+        "columns": columns,
+        "primaryKey": list(table.primary_key),
+    }
+    if table.generated_key:
+        entry["generatedKey"] = table.generated_key
+    references = {col: ref for col, ref in table.references.items() if col in columns}
+    if references:
+        entry["references"] = references
+    if table.reuse_on:
+        entry["reuseOn"] = list(table.reuse_on)
+    return entry
+
+
+def _rows_of(
+    conn: Any, table: CarriedTable, columns: List[str], secrets: SecretsAdapter, batch_size: int
+):
+    """Batches of row tuples in primary-key order."""
+    if table.mode == "secret":
+        source = secrets.iter_variables(conn) if table.name == "variable" else secrets.iter_connections(conn)
+        names = VARIABLE_COLUMNS if table.name == "variable" else CONNECTION_COLUMNS
+        batch: List[Tuple[Any, ...]] = []
+        for record in source:
+            batch.append(tuple(record.get(name) for name in names))
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        return
+    lightweight = sa.table(table.name, *(sa.column(name) for name in columns))
+    query = sa.select(*lightweight.c).order_by(*(lightweight.c[key] for key in table.primary_key))
+    # stream_results: psycopg2 named (server-side) cursor, so a table never sits in memory whole.
+    result = conn.execution_options(stream_results=True, max_row_buffer=batch_size).execute(query)
+    for partition in result.partitions(batch_size):
+        yield [tuple(row) for row in partition]
+
+
+def export_backup(
+    *,
+    engine: Any,
+    store: BackupStore,
+    secrets: SecretsAdapter,
+    conf: TransferConf,
+    airflow_version: str,
+    self_run: Optional[Tuple[str, str]] = None,
+    heartbeat: Optional[Heartbeat] = None,
+    batch_size: int = 5000,
+    workdir: Optional[str] = None,
+    clock: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.timezone.utc),
+    export_dag_id: str = EXPORT_DAG_ID,
+) -> Dict[str, Any]:
+    """Write the backup and return the success answer (locations and counts only)."""
+    beat = heartbeat or no_heartbeat()
+    existing = store.get_json(MANIFEST)
+    if existing is not None:
+        created_by = (existing.get("createdBy") or {}).get("executionArn")
+        if conf.execution_arn and created_by == conf.execution_arn:
+            # A retry after the manifest was written: keep the DAGs paused, answer as before.
+            with engine.begin() as conn:
+                set_paused(conn, existing.get("activeDags", []), True)
+            return _answer(store, existing)
+        raise BackupAlreadyCommitted(
+            f"{store.url(MANIFEST)} already exists: a committed backup is immutable; start a new execution"
+        )
+
+    # 2. remember, then pause.
+    previous = store.get_json(ACTIVE_DAGS) or {}
+    with engine.connect() as conn:
+        now_active = active_dags(conn, exclude=[export_dag_id])
+    remembered = sorted(set(previous.get("activeDags", [])) | set(now_active))
+    store.put_json(ACTIVE_DAGS, {"activeDags": remembered, "executionArn": conf.execution_arn})
+    paused: List[str] = []
+    try:
+        with engine.begin() as conn:
+            set_paused(conn, remembered, True)
+        paused = remembered
+        manifest = _write_tables(
+            engine, store, secrets, conf, airflow_version, self_run, beat, batch_size, workdir, clock, remembered
+        )
+        store.put_json(MANIFEST, manifest)
+        return _answer(store, manifest)
+    except BaseException as error:
+        if paused:
+            try:
+                with engine.begin() as conn:
+                    set_paused(conn, paused, False)
+            except Exception:  # the original failure is the one to report
+                pass
+        if isinstance(error, Exception) and not isinstance(error, TransferError):
+            raise describe_failure(error, "export") from error
+        raise
+
+
+def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat, batch_size, workdir, clock, active):
+    started = clock()
+    transforms = _finish_own_run(self_run, started)
+    tables: Dict[str, Any] = {}
+    excluded: Dict[str, str] = {}
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="mwaa-ops-export-") as tmp:
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                present = set(sa.inspect(conn).get_table_names())
+                for table in CARRIED:
+                    if table.name not in present:
+                        continue
+                    columns = _columns_of(conn, table)
+                    entry = _manifest_entry(table, columns)
+                    path = os.path.join(tmp, f"{table.name}.jsonl.gz")
+                    transform = transforms.get(table.name)
+                    with open(path, "wb") as handle:
+                        writer = TableFileWriter(handle, columns)
+                        for batch in _rows_of(conn, table, columns, secrets, batch_size):
+                            if transform is not None:
+                                batch = [transform(columns, row) for row in batch]
+                            writer.write_rows(batch)
+                            beat.beat()
+                        writer.close()
+                    entry["rows"] = writer.rows
+                    entry["bytes"], entry["sha256"] = sha256_of(path)
+                    store.put_file(entry["file"], path)
+                    os.remove(path)
+                    tables[table.name] = entry
+                    beat.beat()
+                for name in sorted(present):
+                    if name in EXCLUDED:
+                        excluded[name] = EXCLUDED[name]
+    manifest: Dict[str, Any] = {
+        "formatVersion": FORMAT_VERSION,
+        "backupId": conf.backup_id,
+        "environment": conf.environment,
+        "airflowVersion": airflow_version,
+        "kind": "database",
+        "createdAt": utc_now_iso(clock()),
+        "createdBy": {"writer": "mwaa-ops-export-dag", "executionArn": conf.execution_arn},
+        "activeDags": active,
+    }
+    snapshot = store.get_bytes(SNAPSHOT)
+    if snapshot is not None:
+        manifest["snapshot"] = {"file": SNAPSHOT, "bytes": len(snapshot), "sha256": hashlib.sha256(snapshot).hexdigest()}
+    manifest["tables"] = tables
+    manifest["excluded"] = excluded
+    return manifest
+
+
+def _answer(store: BackupStore, manifest: Dict[str, Any]) -> Dict[str, Any]:
+    """SendTaskSuccess output: where the backup is and how many rows it holds, nothing else."""
+    return {
+        "backup": {
+            "bucket": store.bucket,
+            "prefix": store.prefix,
+            "backupId": manifest["backupId"],
+            "manifest": store.prefix + MANIFEST,
+        },
+        "airflowVersion": manifest.get("airflowVersion"),
+        "activeDagCount": len(manifest.get("activeDags", [])),
+        "rows": {name: entry["rows"] for name, entry in manifest["tables"].items()},
+    }

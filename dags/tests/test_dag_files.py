@@ -1,0 +1,155 @@
+"""The Airflow-facing layer (DAG files + mwaa_ops.airflow_adapter) against a stand-in `airflow`.
+
+Airflow cannot be installed here; these fakes implement only what the layer touches
+(``DAG``/``PythonOperator`` constructor arguments, ``settings.engine``, ``__version__``,
+``models.crypto.get_fernet``) so the wiring — conf from the run, own-run identity, Fernet
+round trip, task-token answers — runs end to end against PostgreSQL and s3rver.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import importlib
+import json
+import random
+import sys
+import types
+
+import pytest
+import sqlalchemy as sa
+from helpers import FakeSfn, conf_for, paused_state, seed
+
+from mwaa_ops import airflow_adapter
+from mwaa_ops.secrets import SqlSecrets
+
+VERSION = "2.9.2"
+
+
+class FakeFernet:
+    """Reversible and key-specific, like Fernet (without the cryptography package)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.is_encrypted = True
+
+    def encrypt(self, data: bytes) -> bytes:
+        return base64.b64encode(self.key.encode() + b":" + data)
+
+    def decrypt(self, token: bytes) -> bytes:
+        key, _, data = base64.b64decode(token).partition(b":")
+        if key.decode() != self.key:
+            raise ValueError("InvalidToken")
+        return data
+
+
+class FakeDag:
+    instances: list = []
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.tasks = []
+        FakeDag.instances.append(self)
+
+    def __enter__(self):
+        FakeOperator.current = self
+        return self
+
+    def __exit__(self, *exc):
+        FakeOperator.current = None
+
+
+class FakeOperator:
+    current = None
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        FakeOperator.current.tasks.append(self)
+
+
+@pytest.fixture
+def fake_airflow(monkeypatch):
+    def install(engine, fernet_key: str):
+        airflow = types.ModuleType("airflow")
+        airflow.__version__ = VERSION + "+amzn.1"
+        airflow.DAG = FakeDag
+        settings = types.ModuleType("airflow.settings")
+        settings.engine = engine
+        models = types.ModuleType("airflow.models")
+        crypto = types.ModuleType("airflow.models.crypto")
+        crypto.get_fernet = lambda: FakeFernet(fernet_key)
+        operators = types.ModuleType("airflow.operators")
+        python = types.ModuleType("airflow.operators.python")
+        python.PythonOperator = FakeOperator
+        for name, module in {"airflow": airflow, "airflow.settings": settings, "airflow.models": models,
+                             "airflow.models.crypto": crypto, "airflow.operators": operators,
+                             "airflow.operators.python": python}.items():
+            monkeypatch.setitem(sys.modules, name, module)
+        airflow.settings = settings
+
+    return install
+
+
+class FakeRun:
+    def __init__(self, dag_id, run_id, conf):
+        self.dag_id, self.run_id, self.conf = dag_id, run_id, conf
+
+
+def test_dag_files_define_the_contracted_dags(fake_airflow, make_db):
+    fake_airflow(make_db(VERSION), "k1")
+    FakeDag.instances.clear()
+    for module in ("mwaa_ops_export", "mwaa_ops_import"):
+        sys.modules.pop(module, None)
+        importlib.import_module(module)
+    dags = {dag.kwargs["dag_id"]: dag for dag in FakeDag.instances}
+    assert set(dags) == {"mwaa_ops_export", "mwaa_ops_import"}
+    for dag in dags.values():
+        assert dag.kwargs["schedule"] is None and dag.kwargs["max_active_runs"] == 1
+        assert dag.kwargs["is_paused_upon_creation"] is False and dag.kwargs["catchup"] is False
+        assert len(dag.tasks) == 1 and dag.tasks[0].kwargs["python_callable"].__name__ == "_run"
+
+
+def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db, s3_client, bucket, monkeypatch):
+    source, target = make_db(VERSION), make_db(VERSION)
+    old_key = SqlSecrets(decrypt=lambda s: FakeFernet("old").decrypt(s.encode()).decode(),
+                         encrypt=lambda s: FakeFernet("old").encrypt(s.encode()).decode())
+    facts = seed(source, VERSION, random.Random(21), secrets=old_key)
+    raw, _ = conf_for(bucket, "dev", "20261126T190000Z-adapter-1")
+
+    sfn = FakeSfn()
+    monkeypatch.setattr(airflow_adapter, "_clients", lambda: (s3_client, sfn))
+    fake_airflow(source, "old")
+    exported = airflow_adapter.export_task(dag_run=FakeRun("mwaa_ops_export", "manual__self", raw))
+    assert sfn.answers()[0][0] == "success" and exported["airflowVersion"] == VERSION
+    # The run that exported was written as finished.
+    body = s3_client.get_object(Bucket=bucket, Key=raw["backup"]["prefix"] + "tables/dag_run.jsonl.gz")["Body"].read()
+    runs = [json.loads(line) for line in gzip.decompress(body).splitlines()]
+    assert [r["state"] for r in runs if r["run_id"] == "manual__self"] == ["success"]
+    # Variables are in the backup decrypted (the old key cannot travel).
+    variables = gzip.decompress(s3_client.get_object(
+        Bucket=bucket, Key=raw["backup"]["prefix"] + "tables/variable.jsonl.gz")["Body"].read()).decode()
+    assert facts["variables"][0]["val"].split("\n")[0] in variables.replace("\\n", "\n")
+
+    sfn = FakeSfn()
+    monkeypatch.setattr(airflow_adapter, "_clients", lambda: (s3_client, sfn))
+    fake_airflow(target, "new")
+    imported = airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "manual__import", raw))
+    assert sfn.answers()[0][0] == "success" and imported["alreadyImported"] is False
+    new_key = SqlSecrets(decrypt=lambda s: FakeFernet("new").decrypt(s.encode()).decode())
+    with target.connect() as conn:
+        restored = {r["key"]: r["val"] for r in new_key.iter_variables(conn)}
+        marker = conn.execute(sa.text("SELECT dag_id FROM log WHERE event = 'mwaa_ops_import'")).scalar()
+    assert restored == {v["key"]: v["val"] for v in facts["variables"]}
+    assert marker == "mwaa_ops_import"
+    assert paused_state(target) == {dag_id: False for dag_id in facts["active"]}
+
+
+def test_a_bad_conf_fails_the_task_and_answers_the_token(fake_airflow, make_db, monkeypatch):
+    fake_airflow(make_db(VERSION), "k")
+    sfn = FakeSfn()
+    monkeypatch.setattr(airflow_adapter, "_clients", lambda: (None, sfn))
+    with pytest.raises(Exception) as caught:
+        airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "r", {"task_token": "tok", "environment": "dev", "backup": {}}))
+    assert type(caught.value).__name__ == "InvalidConf"
+    assert sfn.answers() == [("failure", {"taskToken": "tok", "error": "MwaaOps.InvalidConf",
+                                          "cause": "conf.backup.bucket must be a non-empty string"})]
