@@ -11,9 +11,10 @@
  * await cloud.stop();
  * ```
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AlbHandle, rulesFromTemplate, startAlb } from './alb/index.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './core/aws.ts';
 import { type Clock, createClock } from './core/clock.ts';
 import { createFaultRegistry, type FaultRegistry } from './core/faults.ts';
@@ -23,6 +24,8 @@ import { startDynamoDb } from './dynamodb/index.ts';
 import { type EventBridgeHandle, startEventBridge } from './eventbridge/index.ts';
 import { startLambdaApi } from './lambda/api.ts';
 import { createLambdaRuntime } from './lambda/runtime.ts';
+import type { AirflowInspector } from './mwaa/airflow/instance.ts';
+import { type MwaaHandle, startMwaa } from './mwaa/index.ts';
 import { startS3 } from './s3/index.ts';
 import { type SchedulerHandle, startScheduler } from './scheduler/index.ts';
 import { type SnsHandle, startSns } from './sns/index.ts';
@@ -32,8 +35,9 @@ import {
   type StepFunctionsHandle,
   startStepFunctions,
 } from './stepfunctions/index.ts';
-import { startSts } from './sts/index.ts';
+import { type StsHandle, startSts } from './sts/index.ts';
 import { createTargets, type RunningServices } from './targets.ts';
+import { parseTemplate } from './template/build-model.ts';
 import { loadTemplate } from './template/index.ts';
 
 export type { FaultSpec } from './core/faults.ts';
@@ -101,20 +105,15 @@ export interface LocalCloud {
   readonly sqs: SqsHandle;
   readonly events: EventBridgeHandle;
   readonly scheduler: SchedulerHandle;
-  /** Reserved for the MWAA/Airflow emulator (next issue). */
-  airflow(environmentName: string): never;
-  /** Reserved for the ALB + OIDC identity provider (next issue). */
-  readonly alb: never;
+  /** Seed and inspect an environment's Airflow (DAGs, runs, variables, connections, pools). */
+  airflow(environmentName: string): AirflowInspector;
+  /** The MWAA control plane: environments, injected lifecycle failures, DAG behaviours. */
+  readonly mwaa: MwaaHandle;
+  /** The ALB listener with its OIDC identity provider and public key endpoint. */
+  readonly alb: AlbHandle;
+  readonly sts: StsHandle;
   /** Close every emulator, stop every function worker, remove temp dirs. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** Not part of the local cloud yet. */
-export class NotEmulatedError extends Error {
-  constructor(what: string) {
-    super(`${what} is not emulated yet by the local cloud`);
-    this.name = 'NotEmulatedError';
-  }
 }
 
 /** The nearest directory above this module holding template.yaml (works from local/ and dist/local/). */
@@ -189,13 +188,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let sqs: SqsHandle;
   let events: EventBridgeHandle;
   let scheduler: SchedulerHandle;
+  let sts: StsHandle;
+  let mwaa: MwaaHandle;
+  let alb: AlbHandle;
+  // The ALB forwards to functions as the template's listener rules say; the rules are read from
+  // the raw template because they reference functions by logical id.
+  const albRules = rulesFromTemplate(
+    parseTemplate(readFileSync(templatePath, 'utf8')) as Record<string, unknown>,
+  );
+  const albArn = `arn:aws:elasticloadbalancing:${region}:${LOCAL_ACCOUNT_ID}:loadbalancer/app/${options.stackName ?? 'mwaa-ops'}-local/0123456789abcdef`;
   try {
     // Independent emulators start in parallel; startup is bounded by the slowest one.
-    [, , , , sns, sqs, events, scheduler, stepFunctions] = await Promise.all([
+    sts = await track('STS', startSts(ctx));
+    [, , , sns, sqs, events, scheduler, stepFunctions, mwaa, alb] = await Promise.all([
       track('LAMBDA', startLambdaApi(ctx, services.lambda, model.functions)),
       track('S3', startS3(ctx, { buckets: model.buckets, targets })),
       track('DYNAMODB', startDynamoDb(ctx, { tables: model.tables })),
-      track('STS', startSts(ctx)),
       track('SNS', startSns(ctx, { topics: model.topics, targets })),
       track('SQS', startSqs(ctx, { queues: model.queues })),
       track('EVENTBRIDGE', startEventBridge(ctx, { rules: model.rules, targets })),
@@ -204,6 +212,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         'SFN',
         startStepFunctions(ctx, { stateMachines: model.stateMachines, targets, sdkEnv: () => env }),
       ),
+      // Callers holding credentials from the local STS appear in Airflow as their assumed role.
+      track(
+        'MWAA',
+        startMwaa(ctx, {
+          targets,
+          identityForAccessKey: (accessKeyId) => sts.session(accessKeyId)?.assumedRoleArn,
+        }),
+      ),
+      startAlb(ctx, { targets, albArn, clientId: 'mwaa-ops-local', rules: albRules }).then((handle) => {
+        handles.push(handle);
+        startupBreakdownMs.ALB = Date.now() - started;
+        return handle;
+      }),
     ]);
   } catch (error) {
     clock.dispose();
@@ -261,12 +282,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     sqs,
     events,
     scheduler,
-    airflow() {
-      throw new NotEmulatedError('MWAA / Airflow (cloud.airflow)');
-    },
-    get alb(): never {
-      throw new NotEmulatedError('The ALB with its OIDC identity provider (cloud.alb)');
-    },
+    airflow: (environmentName) => mwaa.airflow(environmentName),
+    mwaa,
+    alb,
+    sts,
     stop() {
       stopping ??= (async () => {
         clock.dispose();

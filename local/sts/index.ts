@@ -28,6 +28,8 @@ export interface StsCall {
 export interface StsHandle extends EmulatorHandle {
   /** Every call received, in order, without `Action`/`Version` (faulted calls included). */
   calls(): StsCall[];
+  /** The session an access key id this STS issued belongs to (for services that name the caller). */
+  session(accessKeyId: string): IssuedSession | undefined;
 }
 
 /** ISO 8601 without milliseconds, as STS writes timestamps. */
@@ -106,5 +108,10 @@ export async function startSts(ctx: ServiceContext): Promise<StsHandle> {
   }
 
   const server = await startServer(handle);
-  return { url: server.url, close: server.close, calls: () => calls.map((call) => ({ ...call })) };
+  return {
+    url: server.url,
+    close: server.close,
+    calls: () => calls.map((call) => ({ ...call })),
+    session: (accessKeyId) => sessions.get(accessKeyId),
+  };
 }

@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateScan,
+  ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Flow, validateFlow } from './model.ts';
 
@@ -58,22 +58,22 @@ export function createFlowRepository(options: FlowRepositoryOptions): FlowReposi
   async function load(): Promise<FlowSnapshot> {
     const flows: Flow[] = [];
     const invalid: InvalidFlow[] = [];
-    const client = {
-      send: (command: never) => {
-        requests += 1;
-        return options.ddb.send(command);
-      },
-    } as DynamoDBDocumentClient;
-    for await (const page of paginateScan(
-      { client },
-      { TableName: options.tableName, ConsistentRead: false },
-    )) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      requests += 1;
+      const page = await options.ddb.send(
+        new ScanCommand({
+          TableName: options.tableName,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
       for (const item of page.Items ?? []) {
         const result = classify(item);
         if ('flow' in result) flows.push(result.flow);
         else invalid.push(result.invalid);
       }
-    }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
     flows.sort((a, b) => a.flowId.localeCompare(b.flowId));
     return { flows, invalid };
   }

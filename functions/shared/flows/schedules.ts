@@ -38,7 +38,11 @@ export function desiredSchedules(flow: Flow): DesiredSchedule[] {
 }
 
 /** Which existing schedules (by name) of this flow are no longer wanted. */
-export function staleSchedules(flowId: string, existing: readonly string[], desired: readonly DesiredSchedule[]): string[] {
+export function staleSchedules(
+  flowId: string,
+  existing: readonly string[],
+  desired: readonly DesiredSchedule[],
+): string[] {
   const prefix = `${flowId}${SCHEDULE_NAME_SEPARATOR}`;
   const wanted = new Set(desired.map((d) => d.name));
   return existing.filter((name) => name.startsWith(prefix) && !wanted.has(name));

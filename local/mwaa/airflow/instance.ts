@@ -55,10 +55,18 @@ export interface DagBehaviourRegistry {
   register(match: string | RegExp | ((dagId: string) => boolean), behaviour: DagBehaviour): void;
   find(dagId: string): DagBehaviour | undefined;
   clear(): void;
+  /**
+   * Put a DAG into every environment created from now on, as a DAG file in the shared DAG folder
+   * would be parsed into each new environment (paused by default, like MWAA's
+   * `dags_are_paused_at_creation`). Existing environments are not touched.
+   */
+  preinstall(dagId: string, options?: { paused?: boolean }): void;
+  preinstalled(): Array<{ dagId: string; paused: boolean }>;
 }
 
 export function createDagBehaviourRegistry(): DagBehaviourRegistry {
   let entries: Array<{ test: (dagId: string) => boolean; behaviour: DagBehaviour }> = [];
+  const installed = new Map<string, boolean>();
   return {
     register(match, behaviour) {
       const test =
@@ -72,7 +80,12 @@ export function createDagBehaviourRegistry(): DagBehaviourRegistry {
     find: (dagId) => entries.find((e) => e.test(dagId))?.behaviour,
     clear() {
       entries = [];
+      installed.clear();
     },
+    preinstall(dagId, options = {}) {
+      installed.set(dagId, options.paused ?? true);
+    },
+    preinstalled: () => [...installed].map(([dagId, paused]) => ({ dagId, paused })),
   };
 }
 
@@ -411,6 +424,7 @@ export function createAirflowInstance(options: {
       store.close();
     },
   };
+  for (const { dagId, paused } of behaviours.preinstalled()) instance.addDag(dagId, { paused });
   return instance;
 }
 

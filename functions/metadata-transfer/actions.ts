@@ -1,0 +1,410 @@
+/**
+ * MetadataTransferFunction's actions: the contract between the pause/resume workflows and the
+ * backup (docs/pause-resume.md "How the backup is taken"). Every action takes its clients as
+ * parameters; index.ts only wires them. Answers carry locations and counts, never values.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  CreateEnvironmentCommand,
+  type CreateEnvironmentCommandInput,
+  GetEnvironmentCommand,
+  type MWAAClient,
+} from '@aws-sdk/client-mwaa';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { AirflowClient } from '../shared/airflow/index.ts';
+import { DagNotFoundError } from '../shared/airflow/index.ts';
+import { parseVersion } from '../shared/airflow/versions.ts';
+import {
+  ACTIVE_DAGS_FILE,
+  assertBackupId,
+  assertEnvironmentName,
+  type BackupStore,
+  backupIdFor,
+  backupPrefix,
+  EXPORT_DAG_ID,
+  exportRunId,
+  getJson,
+  IMPORT_DAG_ID,
+  importRunId,
+  MANIFEST_FILE,
+  putJson,
+  rowCounts,
+  SNAPSHOT_FILE,
+  sanitizeSnapshot,
+  verifyBackup,
+} from '../shared/backup/index.ts';
+import { describeError, ValidationError } from '../shared/errors.ts';
+import {
+  EnvironmentNotAvailableError,
+  EnvironmentRecreateError,
+  NoBackupError,
+  TransferDagMissingError,
+} from './errors.ts';
+import { exportThroughRest, importThroughRest } from './rest-transfer.ts';
+
+export interface TransferDeps {
+  mwaa: Pick<MWAAClient, 'send'>;
+  sfn: Pick<SFNClient, 'send'>;
+  ddb: Pick<DynamoDBDocumentClient, 'send'>;
+  airflow: Pick<AirflowClient, 'rest' | 'setPaused' | 'triggerDagRun' | 'environment'>;
+  /** The backup store for a bucket + prefix (S3 with SSE-KMS in Lambda). */
+  storeFor: (bucket: string, prefix: string) => BackupStore;
+  backupBucket: string;
+  environmentsTable: string;
+  /** Passed to the 2.x DAGs as `backup.kmsKeyId`, so they write with the backup key too. */
+  kmsKeyArn?: string;
+  log: Pick<Logger, 'info' | 'warn'>;
+  now?: () => Date;
+}
+
+type Input = Record<string, unknown>;
+
+function str(input: Input, field: string): string {
+  const value = input[field];
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ValidationError(`Input field "${field}" must be a non-empty string`, { context: { field } });
+  return value;
+}
+
+function location(input: Input, deps: TransferDeps) {
+  const environment = str(input, 'environment');
+  assertEnvironmentName(environment);
+  const bucket = str(input, 'bucket');
+  const prefix = str(input, 'prefix');
+  // Only the layout backups/<environment>/<backupId>/ is ever read or written.
+  const match = /^backups\/([^/]+)\/([^/]+)\/$/.exec(prefix);
+  if (!match || match[1] !== environment)
+    throw new ValidationError(`Prefix "${prefix}" is not a backup prefix of environment ${environment}`);
+  assertBackupId(match[2] ?? '');
+  if (typeof input.backupId === 'string' && input.backupId !== match[2])
+    throw new ValidationError(`Prefix "${prefix}" does not belong to backup ${input.backupId}`);
+  return { environment, bucket, prefix, backupId: match[2] ?? '', store: deps.storeFor(bucket, prefix) };
+}
+
+async function getEnvironment(deps: TransferDeps, name: string) {
+  try {
+    const out = await deps.mwaa.send(new GetEnvironmentCommand({ Name: name }));
+    return out.Environment;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+const majorOf = (version: string) => parseVersion(version)[0];
+
+/** `plan`: the backup id and location, deterministic in the execution. */
+export function plan(input: Input, deps: TransferDeps) {
+  const environment = str(input, 'environment');
+  const backupId = backupIdFor(str(input, 'executionArn'), str(input, 'startTime'));
+  return { backupId, bucket: deps.backupBucket, prefix: backupPrefix(environment, backupId) };
+}
+
+/** `snapshot`: the sanitized CreateEnvironment input, written to environment.json. */
+export async function snapshot(input: Input, deps: TransferDeps) {
+  const { environment, prefix, store } = location(input, deps);
+  const env = await getEnvironment(deps, environment);
+  if (!env) throw new EnvironmentNotAvailableError(`MWAA environment ${environment} does not exist`);
+  const status = String(env.Status);
+  if (status !== 'AVAILABLE')
+    throw new EnvironmentNotAvailableError(`MWAA environment ${environment} is ${status}, not AVAILABLE`, {
+      context: { status },
+    });
+  const snapshotKey = `${prefix}${SNAPSHOT_FILE}`;
+  // A committed backup is immutable: a retry after the commit keeps the snapshot it has.
+  if ((await store.get(MANIFEST_FILE)) === undefined) {
+    await putJson(store, SNAPSHOT_FILE, sanitizeSnapshot(env as unknown as Record<string, unknown>));
+  }
+  return { snapshotKey, airflowVersion: String(env.AirflowVersion), status };
+}
+
+/** `countRunning`: DAG runs queued or running, for the bounded drain. */
+export async function countRunning(input: Input, deps: TransferDeps) {
+  const environment = str(input, 'environment');
+  let running = 0;
+  for (const state of ['running', 'queued']) {
+    const response = await deps.airflow.rest(environment, {
+      method: 'GET',
+      path: '/dags/~/dagRuns',
+      query: { state, limit: 1 },
+    });
+    if (response.status !== 200)
+      throw new EnvironmentNotAvailableError(
+        `Airflow on ${environment} answered HTTP ${response.status} to a run listing`,
+      );
+    running += Number((response.body as { total_entries?: unknown }).total_entries ?? 0);
+  }
+  return { running };
+}
+
+function taskInput(input: Input, deps: TransferDeps) {
+  const where = location(input, deps);
+  return {
+    ...where,
+    executionArn: str(input, 'executionArn'),
+    taskToken: str(input, 'taskToken'),
+    heartbeatSeconds: typeof input.heartbeatSeconds === 'number' ? input.heartbeatSeconds : undefined,
+  };
+}
+
+/** The DAG run conf the Python DAGs (and the local emulation) read. */
+function dagConf(task: ReturnType<typeof taskInput>, kmsKeyArn: string | undefined) {
+  return {
+    task_token: task.taskToken,
+    backup: {
+      bucket: task.bucket,
+      prefix: task.prefix,
+      backupId: task.backupId,
+      ...(kmsKeyArn ? { kmsKeyId: kmsKeyArn } : {}),
+    },
+    environment: task.environment,
+    execution_arn: task.executionArn,
+    ...(task.heartbeatSeconds === undefined ? {} : { heartbeat_seconds: task.heartbeatSeconds }),
+  };
+}
+
+async function triggerTransferDag(
+  deps: TransferDeps,
+  task: ReturnType<typeof taskInput>,
+  dagId: string,
+  runId: string,
+) {
+  try {
+    // Unpause explicitly rather than trust the client's cached pause state: a warm container may
+    // have seen this DAG unpaused in the environment's previous life (before a delete/recreate).
+    await deps.airflow.setPaused(task.environment, dagId, false);
+    const result = await deps.airflow.triggerDagRun(task.environment, {
+      dagId,
+      runId,
+      conf: dagConf(task, deps.kmsKeyArn),
+      onPaused: 'unpause',
+      note: `mwaa-ops ${dagId === EXPORT_DAG_ID ? 'export' : 'import'} of backup ${task.backupId}`,
+    });
+    deps.log.info('transfer DAG run requested', {
+      dagId,
+      runId,
+      outcome: result.outcome,
+      unpaused: result.unpaused,
+    });
+    return { mode: 'dag' as const, dagId, runId, outcome: result.outcome };
+  } catch (error) {
+    if (error instanceof DagNotFoundError) {
+      throw new TransferDagMissingError(
+        `DAG ${dagId} is not in environment ${task.environment}: deploy dags/ to its DAG folder (or wait for the DAG processor after a create)`,
+        { cause: error, context: { dagId } },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Answer the token ourselves (3.x path); if Step Functions cannot be told, fail the invocation. */
+async function answerToken(
+  deps: TransferDeps,
+  token: string,
+  outcome: { output: unknown } | { error: unknown },
+) {
+  if ('output' in outcome) {
+    await deps.sfn.send(
+      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(outcome.output) }),
+    );
+    return;
+  }
+  const { name, message } = describeError(outcome.error);
+  try {
+    await deps.sfn.send(
+      new SendTaskFailureCommand({ taskToken: token, error: name, cause: message.slice(0, 1000) }),
+    );
+  } catch {
+    throw outcome.error;
+  }
+}
+
+const heartbeatOf = (deps: TransferDeps, token: string) => async () => {
+  await deps.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+};
+
+/** `export` (waitForTaskToken): trigger the export DAG (2.x) or back up through REST (3.x). */
+export async function exportBackup(input: Input, deps: TransferDeps) {
+  const task = taskInput(input, deps);
+  const info = await deps.airflow.environment(task.environment);
+  if (majorOf(info.airflowVersion) < 3)
+    return triggerTransferDag(deps, task, EXPORT_DAG_ID, exportRunId(task.backupId));
+  try {
+    const { manifest, resumed } = await exportThroughRest(
+      {
+        airflow: deps.airflow,
+        heartbeat: heartbeatOf(deps, task.taskToken),
+        ...(deps.now ? { now: deps.now } : {}),
+      },
+      task.store,
+      {
+        environment: task.environment,
+        backupId: task.backupId,
+        executionArn: task.executionArn,
+        airflowVersion: info.airflowVersion,
+      },
+    );
+    const answer = {
+      backupId: manifest.backupId,
+      manifestKey: `${task.prefix}${MANIFEST_FILE}`,
+      tables: rowCounts(manifest),
+      activeDags: manifest.activeDags.length,
+    };
+    await answerToken(deps, task.taskToken, { output: answer });
+    deps.log.info('REST export committed', { backupId: manifest.backupId, resumed, tables: answer.tables });
+    return { mode: 'rest' as const, answered: 'success' as const };
+  } catch (error) {
+    deps.log.warn('REST export failed', { error: describeError(error).name });
+    await answerToken(deps, task.taskToken, { error });
+    return { mode: 'rest' as const, answered: 'failure' as const, error: describeError(error).name };
+  }
+}
+
+/** `import` (waitForTaskToken): trigger the import DAG (2.x) or restore through REST (3.x). */
+export async function importBackup(input: Input, deps: TransferDeps) {
+  const task = taskInput(input, deps);
+  const info = await deps.airflow.environment(task.environment);
+  if (majorOf(info.airflowVersion) < 3)
+    return triggerTransferDag(deps, task, IMPORT_DAG_ID, importRunId(task.backupId, task.executionArn));
+  try {
+    const { restored, archivedOnly } = await importThroughRest(
+      { airflow: deps.airflow, heartbeat: heartbeatOf(deps, task.taskToken) },
+      task.store,
+      { environment: task.environment, backupId: task.backupId },
+    );
+    await answerToken(deps, task.taskToken, { output: { backupId: task.backupId, restored, archivedOnly } });
+    deps.log.info('REST import done', { backupId: task.backupId, restored });
+    return { mode: 'rest' as const, answered: 'success' as const };
+  } catch (error) {
+    deps.log.warn('REST import failed', { error: describeError(error).name });
+    await answerToken(deps, task.taskToken, { error });
+    return { mode: 'rest' as const, answered: 'failure' as const, error: describeError(error).name };
+  }
+}
+
+/** `verify`: the backup verifies per docs/backup-format.md, or BackupVerificationError. */
+export async function verify(input: Input, deps: TransferDeps) {
+  const { environment, backupId, prefix, store } = location(input, deps);
+  const { manifest } = await verifyBackup(store, { environment, backupId });
+  return {
+    verified: true,
+    manifestKey: `${prefix}${MANIFEST_FILE}`,
+    airflowVersion: manifest.airflowVersion,
+    kind: manifest.kind,
+    tables: rowCounts(manifest),
+  };
+}
+
+/** `recreate`: CreateEnvironment from environment.json; an existing environment is left alone. */
+export async function recreate(input: Input, deps: TransferDeps) {
+  const { environment, store } = location(input, deps);
+  const existing = await getEnvironment(deps, environment);
+  if (existing) return { created: false, status: String(existing.Status) };
+  const snapshotInput = await getJson<Record<string, unknown>>(store, SNAPSHOT_FILE);
+  if (!snapshotInput)
+    throw new EnvironmentRecreateError(
+      `The backup holds no ${SNAPSHOT_FILE} to recreate ${environment} from`,
+    );
+  if (snapshotInput.Name !== undefined && snapshotInput.Name !== environment)
+    throw new EnvironmentRecreateError(
+      `The snapshot describes environment ${String(snapshotInput.Name)}, not ${environment}`,
+    );
+  try {
+    await deps.mwaa.send(
+      new CreateEnvironmentCommand({
+        ...(snapshotInput as unknown as CreateEnvironmentCommandInput),
+        Name: environment,
+      }),
+    );
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'ValidationException') {
+      // A create that raced us ("already exists") is the same outcome as finding it.
+      const raced = await getEnvironment(deps, environment);
+      if (raced) return { created: false, status: String(raced.Status) };
+      throw new EnvironmentRecreateError(
+        `CreateEnvironment refused the snapshot of ${environment}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+  return { created: true };
+}
+
+/** `findBackup`: the environment's last verified backup from EnvironmentsTable. */
+export async function findBackup(input: Input, deps: TransferDeps) {
+  const environment = str(input, 'environment');
+  const out = await deps.ddb.send(
+    new GetCommand({
+      TableName: deps.environmentsTable,
+      Key: { environment },
+      ProjectionExpression: 'lastVerifiedBackup',
+      ConsistentRead: true,
+    }),
+  );
+  const last = out.Item?.lastVerifiedBackup as Record<string, unknown> | undefined;
+  if (
+    !last ||
+    typeof last.bucket !== 'string' ||
+    typeof last.prefix !== 'string' ||
+    typeof last.backupId !== 'string'
+  )
+    throw new NoBackupError(`No verified backup is recorded for environment ${environment}`);
+  return { bucket: last.bucket, prefix: last.prefix, backupId: last.backupId };
+}
+
+/**
+ * `unpauseActiveDags`: re-enable the DAGs an export paused (from active-dags.json), for the
+ * workflow's failure path when the export died without doing it (timeout, lost heartbeat).
+ */
+export async function unpauseActiveDags(input: Input, deps: TransferDeps) {
+  const { environment, store } = location(input, deps);
+  const recorded = (await getJson<{ activeDags?: unknown }>(store, ACTIVE_DAGS_FILE))?.activeDags;
+  const dags = Array.isArray(recorded) ? recorded.filter((d): d is string => typeof d === 'string') : [];
+  if (!(await getEnvironment(deps, environment))) return { unpaused: 0, environmentExists: false };
+  for (const dagId of dags) {
+    try {
+      await deps.airflow.setPaused(environment, dagId, false);
+    } catch (error) {
+      if (!(error instanceof DagNotFoundError)) throw error;
+    }
+  }
+  return { unpaused: dags.length, environmentExists: true };
+}
+
+const ACTIONS = {
+  plan,
+  snapshot,
+  countRunning,
+  export: exportBackup,
+  verify,
+  recreate,
+  import: importBackup,
+  findBackup,
+  unpauseActiveDags,
+} as const;
+
+export type Action = keyof typeof ACTIONS;
+
+/** Dispatch on `input.action`. */
+export async function handleTransfer(event: unknown, deps: TransferDeps): Promise<unknown> {
+  if (event === null || typeof event !== 'object' || Array.isArray(event))
+    throw new ValidationError('The input must be an object with an "action"');
+  const input = event as Input;
+  const action = input.action;
+  if (typeof action !== 'string' || !Object.hasOwn(ACTIONS, action))
+    throw new ValidationError(
+      `Unknown action ${JSON.stringify(action)}; expected one of ${Object.keys(ACTIONS).join(', ')}`,
+    );
+  return ACTIONS[action as Action](input, deps);
+}

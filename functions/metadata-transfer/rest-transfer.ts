@@ -1,0 +1,383 @@
+/**
+ * Airflow 3.x backup and restore through the REST API (`kind: rest` in docs/backup-format.md):
+ * variables, connections, pools and DAG pause states, plus the DAG run history as a read-only
+ * archive. Airflow 3 forbids direct database access from tasks, so no DAG is involved: this
+ * function reads and writes through MWAA's InvokeRestApi and answers the task token itself.
+ */
+
+import { AirflowRequestError } from '../shared/airflow/errors.ts';
+import type { AirflowClient, RestResponse } from '../shared/airflow/index.ts';
+import { MAX_REST_PATH } from '../shared/airflow/index.ts';
+import { BackupAlreadyCommittedError } from '../shared/backup/errors.ts';
+import {
+  ACTIVE_DAGS_FILE,
+  type BackupStore,
+  buildManifest,
+  digest,
+  getJson,
+  isTransferDag,
+  MANIFEST_FILE,
+  type Manifest,
+  parseManifest,
+  putJson,
+  type Row,
+  readTableFile,
+  rowCounts,
+  SNAPSHOT_FILE,
+  type TableSpec,
+  tableEntry,
+  verifyBackup,
+  writeTableFile,
+} from '../shared/backup/index.ts';
+import { DagsNotParsedError, RestoreCountMismatchError, SecretsNotExportableError } from './errors.ts';
+
+/** What Airflow 3's API prints in place of a secret. */
+const MASK = '***';
+const PAGE = 100;
+
+export interface RestTransferDeps {
+  airflow: Pick<AirflowClient, 'rest' | 'setPaused'>;
+  /** SendTaskHeartbeat; called between resources. */
+  heartbeat: () => Promise<void>;
+  now?: () => Date;
+}
+
+export interface TransferTarget {
+  environment: string;
+  backupId: string;
+  executionArn: string;
+  airflowVersion: string;
+}
+
+const SPECS: Record<string, TableSpec> = {
+  variable: { columns: ['key', 'val', 'description'], primaryKey: ['key'] },
+  connection: {
+    columns: ['conn_id', 'conn_type', 'description', 'host', 'schema', 'login', 'password', 'port', 'extra'],
+    primaryKey: ['conn_id'],
+  },
+  slot_pool: { columns: ['pool', 'slots', 'description', 'include_deferred'], primaryKey: ['pool'] },
+  dag: { columns: ['dag_id', 'is_paused'], primaryKey: ['dag_id'] },
+  dag_run: {
+    columns: [
+      'dag_id',
+      'run_id',
+      'state',
+      'run_type',
+      'logical_date',
+      'queued_at',
+      'start_date',
+      'end_date',
+      'run_after',
+      'data_interval_start',
+      'data_interval_end',
+      'triggered_by',
+      'conf',
+      'note',
+    ],
+    primaryKey: ['dag_id', 'run_id'],
+  },
+};
+
+const EXCLUDED = {
+  task_instance: 'Airflow 3 forbids direct database access; task history is not carried through the REST API',
+  log: 'Airflow 3 forbids direct database access; the audit log is not carried',
+  xcom: 'Airflow 3 forbids direct database access; XComs are not carried',
+  trigger: "kwargs are encrypted with the environment's own Fernet key",
+};
+
+function expect2xx(response: RestResponse, what: string): Record<string, unknown> {
+  if (response.status >= 200 && response.status < 300)
+    return (response.body ?? {}) as Record<string, unknown>;
+  // Airflow's detail may quote the request body (secrets): report the status only.
+  throw new AirflowRequestError(`Airflow refused to ${what} (HTTP ${response.status})`, {
+    status: response.status,
+  });
+}
+
+async function listAll(
+  deps: RestTransferDeps,
+  environment: string,
+  path: string,
+  member: string,
+  query: Record<string, string> = {},
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const response = await deps.airflow.rest(environment, {
+      method: 'GET',
+      path,
+      query: { ...query, limit: PAGE, offset },
+    });
+    const body = expect2xx(response, `list ${path}`);
+    const items = (body[member] ?? []) as Record<string, unknown>[];
+    out.push(...items);
+    const total = Number(body.total_entries ?? out.length);
+    if (items.length < PAGE || out.length >= total) return out;
+  }
+}
+
+function itemPath(collection: string, id: string): string {
+  const path = `/${collection}/${encodeURIComponent(id)}`;
+  if (path.length > MAX_REST_PATH) {
+    throw new AirflowRequestError(
+      `The ${collection} id ${id.slice(0, 20)}… is too long for InvokeRestApi's ${MAX_REST_PATH}-character path`,
+    );
+  }
+  return path;
+}
+
+const masked = (value: unknown) =>
+  typeof value === 'string' && (value === MASK || value.includes(`"${MASK}"`));
+
+/** Read everything, write the table files and the manifest (last); returns the manifest. */
+export async function exportThroughRest(
+  deps: RestTransferDeps,
+  store: BackupStore,
+  target: TransferTarget,
+): Promise<{ manifest: Manifest; resumed: boolean }> {
+  const { environment } = target;
+  const existing = await store.get(MANIFEST_FILE);
+  if (existing !== undefined) {
+    const manifest = parseManifest(Buffer.from(existing).toString('utf8'));
+    if (manifest.createdBy.executionArn === target.executionArn) return { manifest, resumed: true };
+    throw new BackupAlreadyCommittedError(
+      `${store.prefix}${MANIFEST_FILE} already exists: a committed backup is immutable; start a new execution`,
+    );
+  }
+
+  const dags = await listAll(deps, environment, '/dags', 'dags');
+  const previous = (await getJson<{ activeDags?: string[] }>(store, ACTIVE_DAGS_FILE))?.activeDags ?? [];
+  const nowActive = dags.filter((d) => d.is_paused === false).map((d) => String(d.dag_id));
+  const active = [...new Set([...previous, ...nowActive])].filter((id) => !isTransferDag(id)).sort();
+  // Remembered before pausing: a retried or failed export still knows what to re-enable.
+  await putJson(store, ACTIVE_DAGS_FILE, { activeDags: active, executionArn: target.executionArn });
+  const paused: string[] = [];
+  try {
+    for (const dagId of active) {
+      await deps.airflow.setPaused(environment, dagId, true);
+      paused.push(dagId);
+    }
+    await deps.heartbeat();
+
+    const variables = await listAll(deps, environment, '/variables', 'variables');
+    const connections = await listAll(deps, environment, '/connections', 'connections');
+    const problems = [
+      ...variables.filter((v) => masked(v.value)).map((v) => `variable ${String(v.key)}`),
+      ...connections
+        .filter((c) => masked(c.password) || masked(c.extra))
+        .map((c) => `connection ${String(c.connection_id)}`),
+    ];
+    if (problems.length) {
+      throw new SecretsNotExportableError(
+        `Airflow ${target.airflowVersion} masks secrets in its REST API, so these cannot be backed up: ${problems.join(', ')}. Keep them in a secrets backend (e.g. Secrets Manager) or remove them before pausing.`,
+      );
+    }
+    const pools = await listAll(deps, environment, '/pools', 'pools');
+    const runs = await listAll(deps, environment, '/dags/~/dagRuns', 'dag_runs', { order_by: 'id' });
+    await deps.heartbeat();
+
+    const rows: Record<string, Row[]> = {
+      variable: variables
+        .map((v) => ({ key: v.key, val: v.value, description: v.description ?? null }))
+        .sort(byKey('key')),
+      connection: connections
+        .map((c) => ({
+          conn_id: c.connection_id,
+          conn_type: c.conn_type,
+          description: c.description ?? null,
+          host: c.host ?? null,
+          schema: c.schema ?? null,
+          login: c.login ?? null,
+          password: c.password ?? null,
+          port: c.port ?? null,
+          extra: c.extra ?? null,
+        }))
+        .sort(byKey('conn_id')),
+      slot_pool: pools
+        .map((p) => ({
+          pool: p.name,
+          slots: p.slots,
+          description: p.description ?? null,
+          include_deferred: p.include_deferred === true,
+        }))
+        .sort(byKey('pool')),
+      // Pause states as they were before this export paused anything.
+      dag: dags
+        .filter((d) => !isTransferDag(String(d.dag_id)))
+        .map((d) => ({
+          dag_id: d.dag_id,
+          is_paused: !active.includes(String(d.dag_id)) && d.is_paused !== false,
+        }))
+        .sort(byKey('dag_id')),
+      dag_run: runs.map((r) => ({ ...r, run_id: r.dag_run_id })).sort(byKey('dag_id', 'run_id')),
+    };
+
+    const tables: Manifest['tables'] = {};
+    for (const [name, spec] of Object.entries(SPECS)) {
+      const file = await writeTableFile(spec.columns, rows[name] ?? []);
+      const entry = tableEntry(name, spec, file);
+      await store.put(entry.file, file.body, 'application/gzip');
+      tables[name] = entry;
+    }
+    await deps.heartbeat();
+    const snapshot = await store.get(SNAPSHOT_FILE);
+    const manifest = buildManifest({
+      backupId: target.backupId,
+      environment,
+      airflowVersion: target.airflowVersion,
+      kind: 'rest',
+      createdAt: (deps.now ?? (() => new Date()))(),
+      createdBy: { writer: 'mwaa-ops-metadata-transfer', executionArn: target.executionArn },
+      activeDags: active,
+      ...(snapshot === undefined ? {} : { snapshot: { file: SNAPSHOT_FILE, ...digest(snapshot) } }),
+      tables,
+      excluded: EXCLUDED,
+    });
+    await putJson(store, MANIFEST_FILE, manifest);
+    return { manifest, resumed: false };
+  } catch (error) {
+    // Leave the environment as it was: the DAGs this export paused run again.
+    for (const dagId of paused) {
+      await deps.airflow.setPaused(environment, dagId, false).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+function byKey(...keys: string[]) {
+  return (a: Row, b: Row) => {
+    for (const key of keys) {
+      const x = String(a[key] ?? '');
+      const y = String(b[key] ?? '');
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+}
+
+/**
+ * Restore variables, connections and pools with replace semantics, then unpause `activeDags`;
+ * the answer counts what the target holds afterwards, checked against the manifest.
+ */
+export async function importThroughRest(
+  deps: RestTransferDeps,
+  store: BackupStore,
+  target: Pick<TransferTarget, 'environment' | 'backupId'>,
+): Promise<{ restored: Record<string, number>; archivedOnly: string[]; manifest: Manifest }> {
+  const { environment } = target;
+  const { manifest, files } = await verifyBackup(store, target);
+  const read = (name: string): Row[] => {
+    const entry = manifest.tables[name];
+    const body = files.get(name);
+    return entry && body ? readTableFile(body, entry.columns) : [];
+  };
+  const { rest } = deps.airflow;
+
+  // Variables: update or create each, then remove the ones the backup does not hold.
+  const variables = read('variable');
+  const existingVars = new Set(
+    (await listAll(deps, environment, '/variables', 'variables')).map((v) => String(v.key)),
+  );
+  for (const v of variables) {
+    const body = { key: v.key, value: v.val ?? '', description: v.description ?? null };
+    const key = String(v.key);
+    const response = existingVars.has(key)
+      ? await rest(environment, { method: 'PATCH', path: itemPath('variables', key), body })
+      : await rest(environment, { method: 'POST', path: '/variables', body });
+    expect2xx(response, `restore variable ${key}`);
+  }
+  const wantedVars = new Set(variables.map((v) => String(v.key)));
+  for (const key of existingVars) {
+    if (!wantedVars.has(key))
+      expect2xx(
+        await rest(environment, { method: 'DELETE', path: itemPath('variables', key) }),
+        `delete variable ${key}`,
+      );
+  }
+  await deps.heartbeat();
+
+  const connections = read('connection');
+  const existingConns = new Set(
+    (await listAll(deps, environment, '/connections', 'connections')).map((c) => String(c.connection_id)),
+  );
+  for (const c of connections) {
+    const id = String(c.conn_id);
+    const body = {
+      connection_id: id,
+      conn_type: c.conn_type,
+      description: c.description ?? null,
+      host: c.host ?? null,
+      schema: c.schema ?? null,
+      login: c.login ?? null,
+      password: c.password ?? null,
+      port: c.port ?? null,
+      extra: c.extra ?? null,
+    };
+    const response = existingConns.has(id)
+      ? await rest(environment, { method: 'PATCH', path: itemPath('connections', id), body })
+      : await rest(environment, { method: 'POST', path: '/connections', body });
+    expect2xx(response, `restore connection ${id}`);
+  }
+  const wantedConns = new Set(connections.map((c) => String(c.conn_id)));
+  for (const id of existingConns) {
+    if (!wantedConns.has(id))
+      expect2xx(
+        await rest(environment, { method: 'DELETE', path: itemPath('connections', id) }),
+        `delete connection ${id}`,
+      );
+  }
+  await deps.heartbeat();
+
+  const pools = read('slot_pool');
+  const existingPools = new Set(
+    (await listAll(deps, environment, '/pools', 'pools')).map((p) => String(p.name)),
+  );
+  for (const p of pools) {
+    const name = String(p.pool);
+    const body = {
+      name,
+      slots: Number(p.slots),
+      description: p.description ?? null,
+      include_deferred: p.include_deferred === true || p.include_deferred === 1,
+    };
+    const response = existingPools.has(name)
+      ? await rest(environment, { method: 'PATCH', path: itemPath('pools', name), body })
+      : await rest(environment, { method: 'POST', path: '/pools', body });
+    expect2xx(response, `restore pool ${name}`);
+  }
+  const wantedPools = new Set(pools.map((p) => String(p.pool)));
+  for (const name of existingPools) {
+    // default_pool cannot be deleted; it is updated in place when the backup holds it.
+    if (!wantedPools.has(name) && name !== 'default_pool')
+      expect2xx(
+        await rest(environment, { method: 'DELETE', path: itemPath('pools', name) }),
+        `delete pool ${name}`,
+      );
+  }
+  await deps.heartbeat();
+
+  // DAG pause states: exactly the previously active DAGs are unpaused.
+  const present = new Set((await listAll(deps, environment, '/dags', 'dags')).map((d) => String(d.dag_id)));
+  const missing = manifest.activeDags.filter((id) => !present.has(id));
+  if (missing.length) {
+    throw new DagsNotParsedError(
+      `${missing.length} previously active DAG(s) are not parsed yet in ${environment} (${missing.slice(0, 5).join(', ')}); the import is safe to retry`,
+    );
+  }
+  for (const dagId of manifest.activeDags) await deps.airflow.setPaused(environment, dagId, false);
+
+  const restored = {
+    variable: (await listAll(deps, environment, '/variables', 'variables')).length,
+    connection: (await listAll(deps, environment, '/connections', 'connections')).length,
+    slot_pool: (await listAll(deps, environment, '/pools', 'pools')).length,
+  };
+  const problems = Object.entries(restored)
+    .filter(([name, count]) => manifest.tables[name] !== undefined && manifest.tables[name]?.rows !== count)
+    .map(([name, count]) => `${name}: ${count} of ${manifest.tables[name]?.rows}`);
+  if (problems.length)
+    throw new RestoreCountMismatchError(`Restored counts differ from the manifest: ${problems.join('; ')}`);
+  const archivedOnly = Object.keys(manifest.tables).filter((name) => !(name in restored) && name !== 'dag');
+  return { restored: { ...restored, dag: manifest.activeDags.length }, archivedOnly, manifest };
+}
+
+export { rowCounts };

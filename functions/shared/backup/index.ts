@@ -1,0 +1,10 @@
+/** The backup format (docs/backup-format.md) in TypeScript: encoding, files, manifest, verifier. */
+export * from './encoding.ts';
+export * from './errors.ts';
+export * from './import-order.ts';
+export * from './location.ts';
+export * from './manifest.ts';
+export * from './snapshot.ts';
+export * from './store.ts';
+export * from './table-file.ts';
+export * from './verify.ts';

@@ -1,0 +1,163 @@
+/**
+ * manifest.json: the commit marker of a backup (docs/backup-format.md "manifest.json").
+ * `parseManifest` is the validator every reader goes through: a manifest it accepts is safe to
+ * walk (types checked), and one from an unknown format version is refused.
+ */
+import { BackupVerificationError } from './errors.ts';
+import type { TableFile } from './table-file.ts';
+
+export const FORMAT_VERSION = 1;
+/** Tables every `kind: database` backup must hold. */
+export const MANDATORY_TABLES = ['variable', 'connection', 'slot_pool'] as const;
+
+export type BackupKind = 'database' | 'rest';
+
+export interface FileEntry {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface TableEntry extends FileEntry {
+  columns: string[];
+  primaryKey: string[];
+  generatedKey?: string;
+  references?: Record<string, string>;
+  rows: number;
+}
+
+export interface Manifest {
+  formatVersion: 1;
+  backupId: string;
+  environment: string;
+  airflowVersion: string;
+  kind: BackupKind;
+  createdAt: string;
+  createdBy: { writer: string; executionArn?: string };
+  activeDags: string[];
+  snapshot?: FileEntry;
+  tables: Record<string, TableEntry>;
+  excluded?: Record<string, string>;
+}
+
+/** How a table is described before its file is written. */
+export interface TableSpec {
+  columns: string[];
+  primaryKey: string[];
+  generatedKey?: string;
+  references?: Record<string, string>;
+}
+
+/** `tables/<table>.jsonl.gz` */
+export const tableFileName = (table: string) => `tables/${table}.jsonl.gz`;
+
+/** The manifest entry of a written table file. */
+export function tableEntry(table: string, spec: TableSpec, file: TableFile): TableEntry {
+  return {
+    file: tableFileName(table),
+    columns: [...spec.columns],
+    primaryKey: [...spec.primaryKey],
+    ...(spec.generatedKey === undefined ? {} : { generatedKey: spec.generatedKey }),
+    ...(spec.references === undefined || Object.keys(spec.references).length === 0
+      ? {}
+      : { references: { ...spec.references } }),
+    rows: file.rows,
+    bytes: file.bytes,
+    sha256: file.sha256,
+  };
+}
+
+export function buildManifest(
+  input: Omit<Manifest, 'formatVersion' | 'createdAt'> & { createdAt?: Date },
+): Manifest {
+  const { createdAt, ...rest } = input;
+  return {
+    formatVersion: FORMAT_VERSION,
+    ...rest,
+    createdAt: (createdAt ?? new Date()).toISOString(),
+  };
+}
+
+/** Row counts per table: what token answers and workflow outputs carry (never values). */
+export function rowCounts(manifest: Pick<Manifest, 'tables'>): Record<string, number> {
+  return Object.fromEntries(Object.entries(manifest.tables).map(([name, entry]) => [name, entry.rows]));
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function invalid(message: string): never {
+  throw new BackupVerificationError('manifest-invalid', `manifest.json is invalid: ${message}`);
+}
+
+function checkFileEntry(where: string, value: Record<string, unknown>): void {
+  if (typeof value.file !== 'string' || value.file === '' || value.file.includes('..'))
+    invalid(`${where}.file must be a relative file name`);
+  if (!isCount(value.bytes)) invalid(`${where}.bytes must be a non-negative integer`);
+  if (typeof value.sha256 !== 'string' || !SHA256.test(value.sha256))
+    invalid(`${where}.sha256 must be 64 lowercase hex digits`);
+}
+
+/**
+ * Parse and validate manifest text. Throws BackupVerificationError with reason
+ * `manifest-invalid`, `format-version` or `invalid-row-count`.
+ */
+export function parseManifest(text: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    invalid('not JSON');
+  }
+  if (!isObject(value)) invalid('not a JSON object');
+  if (value.formatVersion !== FORMAT_VERSION) {
+    throw new BackupVerificationError(
+      'format-version',
+      `manifest.json has formatVersion ${JSON.stringify(value.formatVersion)}; this reader knows ${FORMAT_VERSION}`,
+    );
+  }
+  for (const field of ['backupId', 'environment', 'airflowVersion', 'createdAt'] as const) {
+    if (typeof value[field] !== 'string' || value[field] === '')
+      invalid(`${field} must be a non-empty string`);
+  }
+  if (value.kind !== 'database' && value.kind !== 'rest') invalid('kind must be "database" or "rest"');
+  if (!isObject(value.createdBy) || typeof value.createdBy.writer !== 'string')
+    invalid('createdBy.writer must be a string');
+  if (!isStringArray(value.activeDags)) invalid('activeDags must be a list of DAG ids');
+  if (value.snapshot !== undefined) {
+    if (!isObject(value.snapshot)) invalid('snapshot must be an object');
+    checkFileEntry('snapshot', value.snapshot);
+  }
+  if (!isObject(value.tables)) invalid('tables must be an object');
+  for (const [name, entry] of Object.entries(value.tables)) {
+    if (!isObject(entry)) invalid(`tables.${name} must be an object`);
+    checkFileEntry(`tables.${name}`, entry);
+    if (!isStringArray(entry.columns) || entry.columns.length === 0)
+      invalid(`tables.${name}.columns must list column names`);
+    if (!isStringArray(entry.primaryKey)) invalid(`tables.${name}.primaryKey must list column names`);
+    if (entry.generatedKey !== undefined && typeof entry.generatedKey !== 'string')
+      invalid(`tables.${name}.generatedKey must be a column name`);
+    if (
+      entry.references !== undefined &&
+      (!isObject(entry.references) ||
+        !Object.values(entry.references).every(
+          (ref) => typeof ref === 'string' && /^[^.]+\.[^.]+$/.test(ref),
+        ))
+    )
+      invalid(`tables.${name}.references must map columns to "table.column"`);
+    if (!isCount(entry.rows)) {
+      throw new BackupVerificationError(
+        'invalid-row-count',
+        `manifest.json: tables.${name}.rows must be a non-negative integer`,
+        { context: { table: name } },
+      );
+    }
+  }
+  if (value.excluded !== undefined && !isObject(value.excluded)) invalid('excluded must be an object');
+  return value as unknown as Manifest;
+}

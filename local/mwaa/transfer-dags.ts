@@ -1,0 +1,647 @@
+/**
+ * The export/import DAGs of Airflow 2.x (`mwaa_ops_export`, `mwaa_ops_import`), emulated: DAG
+ * behaviours on the local MWAA that read and write the environment's metadata store in the
+ * backup format (docs/backup-format.md), heartbeat and answer the Step Functions task token
+ * through the local Step Functions API, as the Python DAGs in dags/ do on a real environment.
+ *
+ * What they do, in the same order as the Python DAGs:
+ *   export: committed backup? (same execution → answer again; other → refuse)
+ *           → active-dags.json → pause the active DAGs → one table file per table → manifest LAST
+ *           → SendTaskSuccess({backupId, manifestKey, tables, activeDags}); on failure unpause
+ *           what it paused and SendTaskFailure.
+ *   import: verify the backup (manifest, sizes, SHA-256) → one SQLite transaction: tables in
+ *           dependency order, generated keys re-drawn and references rewritten, variables /
+ *           connections / pools replaced, a marker log row → counts equal the manifest →
+ *           previously active DAGs unpaused (placeholder rows for DAGs the environment has not
+ *           parsed yet) → SendTaskSuccess({backupId, restored}). A re-run after a committed
+ *           import finds the marker and only answers.
+ *
+ * Faults for tests: `faults.set(env, 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' |
+ * 'import-fails')`, in force until `faults.clear(env)`.
+ *
+ * @example
+ * const transfer = installTransferDags(mwaa, { s3, sfn });
+ * transfer.faults.set('dev', 'corrupt-checksum');
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import {
+  ACTIVE_DAGS_FILE,
+  type BackupStore,
+  buildManifest,
+  createS3BackupStore,
+  EXPORT_DAG_ID,
+  getJson,
+  IMPORT_DAG_ID,
+  importOrder,
+  isTransferDag,
+  type KeyMaps,
+  MANIFEST_FILE,
+  type Manifest,
+  parseManifest,
+  putJson,
+  type Row,
+  readTableFile,
+  rewriteReferences,
+  rowCounts,
+  SNAPSHOT_FILE,
+  type TableSpec,
+  tableEntry,
+  verifyBackup,
+  writeTableFile,
+} from '../../functions/shared/backup/index.ts';
+import { digest } from '../../functions/shared/backup/table-file.ts';
+import type { DagBehaviourContext, DagBehaviourRegistry } from './airflow/instance.ts';
+import type { MetadataStore, TableName } from './airflow/metadata-store.ts';
+
+export type TransferFault = 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' | 'import-fails';
+
+/** Injected failures per environment, in force until cleared. */
+export interface TransferFaults {
+  set(environment: string, fault: TransferFault): void;
+  get(environment: string): TransferFault | undefined;
+  /** Clear one environment's fault, or all. */
+  clear(environment?: string): void;
+}
+
+export interface TransferDagsOptions {
+  /** S3 client against the local S3 (the backup bucket). */
+  s3: Pick<S3Client, 'send'>;
+  /** SFN client against the local Step Functions API (AWS_ENDPOINT_URL_SFN). */
+  sfn: Pick<SFNClient, 'send'>;
+  /** KMS key id/ARN written with every object (SSE-KMS); the local S3 accepts any. */
+  kmsKeyId?: string;
+  /** Log lines without values (the cloud's logger). */
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface TransferDagsHandle {
+  faults: TransferFaults;
+  /** Task answers sent so far, oldest first: what tests assert on (no values inside). */
+  answers: Array<{ dagId: string; environment: string; kind: 'success' | 'failure'; body: string }>;
+  /** Release runs held by `no-heartbeat` (they end failed, without answering). */
+  close(): void;
+}
+
+/** What the MWAA emulator handle must offer (MwaaHandle has it). */
+export interface TransferDagsHost {
+  dagBehaviours: DagBehaviourRegistry;
+  environments(): Array<{ name: string }>;
+  airflow(environment: string): {
+    addDag(dagId: string, options?: { paused?: boolean }): void;
+    store: MetadataStore;
+  };
+}
+
+/** A failure whose name and message are safe to send to Step Functions. */
+class TransferFailure extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Thrown where a `no-heartbeat` run stops: the worker hangs, answers nothing and keeps its state. */
+class Hang extends Error {
+  override name = 'Hang';
+}
+
+const EXCLUDED: Record<string, string> = {
+  dag: "rebuilt by the DAG processor from the DAG files; pause states travel as the manifest's activeDags",
+  trigger: "kwargs are encrypted with the environment's own Fernet key",
+  serialized_dag: 'rebuilt by the DAG processor from the DAG files',
+  ab_user: 'UI users are per environment; SSO users are created at login',
+};
+
+const FINISHED = new Set(['success', 'failed', 'skipped', 'upstream_failed', 'removed']);
+
+interface TableDef {
+  name: TableName;
+  mode: 'secret' | 'replace' | 'history';
+  spec: (store: MetadataStore) => TableSpec;
+  orderBy: string;
+}
+
+const without = (columns: string[], dropped: string[]) => columns.filter((c) => !dropped.includes(c));
+
+/** The tables the emulated export carries, in import order. */
+const CARRIED: TableDef[] = [
+  {
+    name: 'dag_run',
+    mode: 'history',
+    // creating_job_id points at the old environment's scheduler job.
+    spec: (s) => ({
+      columns: without(s.columns('dag_run'), ['creating_job_id']),
+      primaryKey: ['id'],
+      generatedKey: 'id',
+    }),
+    orderBy: 'id',
+  },
+  {
+    name: 'task_instance',
+    mode: 'history',
+    spec: (s) => ({
+      columns: s.columns('task_instance'),
+      primaryKey: s.columns('task_instance').includes('id')
+        ? ['id']
+        : ['dag_id', 'task_id', 'run_id', 'map_index'],
+    }),
+    orderBy: 'dag_id, task_id, run_id, map_index',
+  },
+  {
+    name: 'log',
+    mode: 'history',
+    spec: (s) => ({ columns: s.columns('log'), primaryKey: ['id'], generatedKey: 'id' }),
+    orderBy: 'id',
+  },
+  {
+    name: 'variable',
+    mode: 'secret',
+    spec: () => ({ columns: ['key', 'val', 'description'], primaryKey: ['key'] }),
+    orderBy: 'key',
+  },
+  {
+    name: 'connection',
+    mode: 'secret',
+    spec: () => ({
+      columns: [
+        'conn_id',
+        'conn_type',
+        'description',
+        'host',
+        'schema',
+        'login',
+        'password',
+        'port',
+        'extra',
+      ],
+      primaryKey: ['conn_id'],
+    }),
+    orderBy: 'conn_id',
+  },
+  {
+    name: 'slot_pool',
+    mode: 'replace',
+    spec: () => ({ columns: ['pool', 'slots', 'description', 'include_deferred'], primaryKey: ['pool'] }),
+    orderBy: 'pool',
+  },
+];
+const CARRIED_BY_NAME = new Map(CARRIED.map((t) => [t.name as string, t]));
+
+interface TransferConf {
+  taskToken: string;
+  bucket: string;
+  prefix: string;
+  backupId: string;
+  environment: string;
+  executionArn: string;
+}
+
+function readConf(conf: Record<string, unknown>): TransferConf {
+  const backup = (conf.backup ?? {}) as Record<string, unknown>;
+  const out = {
+    taskToken: conf.task_token,
+    bucket: backup.bucket,
+    prefix: backup.prefix,
+    backupId: backup.backupId,
+    environment: conf.environment,
+    executionArn: conf.execution_arn,
+  };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value !== 'string' || value === '')
+      throw new TransferFailure('MwaaOps.InvalidConf', `The DAG run conf lacks ${key}`);
+  }
+  return out as TransferConf;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
+
+/**
+ * S3 and Step Functions clients for the DAG behaviours from the cloud's `env` (endpoints, region,
+ * credentials): `installTransferDags(mwaa, transferDagClients(cloud.env))`.
+ */
+export function transferDagClients(env: Readonly<Record<string, string | undefined>>): {
+  s3: S3Client;
+  sfn: SFNClient;
+} {
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const credentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
+  };
+  return {
+    s3: new S3Client({
+      region,
+      credentials,
+      ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: true } : {}),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+    sfn: new SFNClient({
+      region,
+      credentials,
+      ...(env.AWS_ENDPOINT_URL_SFN ? { endpoint: env.AWS_ENDPOINT_URL_SFN } : {}),
+    }),
+  };
+}
+
+export function createTransferFaults(): TransferFaults {
+  const faults = new Map<string, TransferFault>();
+  return {
+    set: (environment, fault) => void faults.set(environment, fault),
+    get: (environment) => faults.get(environment),
+    clear: (environment) => (environment === undefined ? faults.clear() : void faults.delete(environment)),
+  };
+}
+
+/**
+ * Register the export and import DAG behaviours on the local MWAA and make both DAGs exist
+ * (paused) in every environment, existing and future, as deployed DAG files would.
+ */
+export function installTransferDags(
+  mwaa: TransferDagsHost,
+  options: TransferDagsOptions,
+): TransferDagsHandle {
+  const faults = createTransferFaults();
+  const answers: TransferDagsHandle['answers'] = [];
+  const held = new Set<() => void>();
+  const log = options.log ?? (() => undefined);
+
+  for (const dagId of [EXPORT_DAG_ID, IMPORT_DAG_ID]) {
+    mwaa.dagBehaviours.preinstall(dagId, { paused: true });
+    for (const { name } of mwaa.environments()) {
+      const airflow = mwaa.airflow(name);
+      if (!airflow.store.get('SELECT 1 FROM dag WHERE dag_id = ?', dagId))
+        airflow.addDag(dagId, { paused: true });
+    }
+  }
+
+  const answer = async (
+    ctx: DagBehaviourContext,
+    token: string,
+    outcome: { output: unknown } | { error: Error },
+  ) => {
+    try {
+      if ('output' in outcome) {
+        const body = JSON.stringify(outcome.output);
+        await options.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: body }));
+        answers.push({ dagId: ctx.dagId, environment: ctx.environment, kind: 'success', body });
+      } else {
+        const error = outcome.error.name.startsWith('MwaaOps.')
+          ? outcome.error.name
+          : 'MwaaOps.UnexpectedFailure';
+        // Only messages this module wrote travel; anything else is reduced to its class name.
+        const cause =
+          outcome.error instanceof TransferFailure
+            ? outcome.error.message.slice(0, 500)
+            : `${outcome.error.name} in ${ctx.dagId}`;
+        await options.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
+        answers.push({
+          dagId: ctx.dagId,
+          environment: ctx.environment,
+          kind: 'failure',
+          body: `${error}: ${cause}`,
+        });
+      }
+    } catch (error) {
+      // The task may have timed out already: nobody is waiting, and that is the workflow's business.
+      log('task answer not delivered', { dagId: ctx.dagId, runId: ctx.runId, error: (error as Error).name });
+    }
+  };
+
+  const heartbeat = (token: string) => async () => {
+    try {
+      await options.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+    } catch (error) {
+      const name = (error as Error).name;
+      // A closed task is final: stop working rather than write into a backup nobody awaits.
+      if (name === 'TaskTimedOut' || name === 'InvalidToken')
+        throw new TransferFailure('MwaaOps.TaskClosed', `The task token is no longer open (${name})`);
+    }
+  };
+
+  const hold = () =>
+    new Promise<'failed'>((resolve) => {
+      const release = () => {
+        held.delete(release);
+        resolve('failed');
+      };
+      held.add(release);
+    });
+
+  mwaa.dagBehaviours.register(EXPORT_DAG_ID, async (ctx) => {
+    let conf: TransferConf;
+    try {
+      conf = readConf(ctx.conf);
+    } catch (error) {
+      log('export conf invalid', { runId: ctx.runId, error: (error as Error).message });
+      return 'failed';
+    }
+    const store = createS3BackupStore({
+      s3: options.s3,
+      bucket: conf.bucket,
+      prefix: conf.prefix,
+      ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
+    });
+    const fault = faults.get(ctx.environment);
+    let paused: string[] = [];
+    try {
+      const result = await runExport(ctx, conf, store, {
+        beat: heartbeat(conf.taskToken),
+        fault,
+        onPaused: (dags) => {
+          paused = dags;
+        },
+      });
+      await answer(ctx, conf.taskToken, { output: result });
+      return 'success';
+    } catch (error) {
+      if (error instanceof Hang) return hold();
+      if (paused.length) setPaused(ctx.store, paused, false);
+      log('export failed', { environment: ctx.environment, runId: ctx.runId, error: (error as Error).name });
+      await answer(ctx, conf.taskToken, { error: error as Error });
+      return 'failed';
+    }
+  });
+
+  mwaa.dagBehaviours.register(IMPORT_DAG_ID, async (ctx) => {
+    let conf: TransferConf;
+    try {
+      conf = readConf(ctx.conf);
+    } catch (error) {
+      log('import conf invalid', { runId: ctx.runId, error: (error as Error).message });
+      return 'failed';
+    }
+    const store = createS3BackupStore({ s3: options.s3, bucket: conf.bucket, prefix: conf.prefix });
+    const fault = faults.get(ctx.environment);
+    try {
+      const result = await runImport(ctx, conf, store, { beat: heartbeat(conf.taskToken), fault });
+      await answer(ctx, conf.taskToken, { output: result });
+      return 'success';
+    } catch (error) {
+      if (error instanceof Hang) return hold();
+      log('import failed', { environment: ctx.environment, runId: ctx.runId, error: (error as Error).name });
+      await answer(ctx, conf.taskToken, { error: error as Error });
+      return 'failed';
+    }
+  });
+
+  return {
+    faults,
+    answers,
+    close() {
+      for (const release of [...held]) release();
+    },
+  };
+}
+
+function activeDags(store: MetadataStore): string[] {
+  return store
+    .all('SELECT dag_id FROM dag WHERE is_paused = 0 ORDER BY dag_id')
+    .map((r) => String(r.dag_id))
+    .filter((id) => !isTransferDag(id));
+}
+
+function setPaused(store: MetadataStore, dagIds: string[], paused: boolean): void {
+  for (const dagId of dagIds)
+    store.run('UPDATE dag SET is_paused = ? WHERE dag_id = ?', paused ? 1 : 0, dagId);
+}
+
+interface RunOptions {
+  beat: () => Promise<void>;
+  fault: TransferFault | undefined;
+}
+
+function exportAnswer(manifest: Manifest, prefix: string) {
+  return {
+    backupId: manifest.backupId,
+    manifestKey: `${prefix}${MANIFEST_FILE}`,
+    tables: rowCounts(manifest),
+    activeDags: manifest.activeDags.length,
+  };
+}
+
+async function runExport(
+  ctx: DagBehaviourContext,
+  conf: TransferConf,
+  backup: BackupStore,
+  options: RunOptions & { onPaused: (dags: string[]) => void },
+) {
+  const { store } = ctx;
+  await options.beat();
+  const existing = await backup.get(MANIFEST_FILE);
+  if (existing !== undefined) {
+    const manifest = parseManifest(Buffer.from(existing).toString('utf8'));
+    if (manifest.createdBy.executionArn === conf.executionArn) {
+      // A retry after the commit: the DAGs stay paused, the answer is the same as before.
+      setPaused(store, manifest.activeDags, true);
+      return exportAnswer(manifest, conf.prefix);
+    }
+    throw new TransferFailure(
+      'MwaaOps.BackupAlreadyCommitted',
+      `s3://${conf.bucket}/${conf.prefix}${MANIFEST_FILE} already exists: a committed backup is immutable`,
+    );
+  }
+
+  // Remember, then pause: a retried export finds them paused and still knows them.
+  const previous = (await getJson<{ activeDags?: string[] }>(backup, ACTIVE_DAGS_FILE))?.activeDags ?? [];
+  const active = [...new Set([...previous, ...activeDags(store)])].sort();
+  await putJson(backup, ACTIVE_DAGS_FILE, { activeDags: active, executionArn: conf.executionArn });
+  setPaused(store, active, true);
+  options.onPaused(active);
+  if (options.fault === 'no-heartbeat') throw new Hang('export worker hangs');
+  if (options.fault === 'export-fails')
+    throw new TransferFailure('MwaaOps.TransferFailed', 'Injected failure: the export DAG failed');
+
+  const tables: Manifest['tables'] = {};
+  const startedAt = iso(ctx.clock.now());
+  for (const table of CARRIED) {
+    const spec = table.spec(store);
+    const rows = store.all(`SELECT * FROM ${table.name} ORDER BY ${table.orderBy}`).map((row) => {
+      // The export's own run is history once the backup exists: restored as running, the new
+      // scheduler would find a run with no worker behind it.
+      if (row.dag_id === ctx.dagId && row.run_id === ctx.runId && !FINISHED.has(String(row.state))) {
+        if (table.name === 'dag_run' || table.name === 'task_instance')
+          return { ...row, state: 'success', end_date: row.end_date ?? startedAt };
+      }
+      return row;
+    });
+    const file = await writeTableFile(spec.columns, rows);
+    const entry = tableEntry(table.name, spec, file);
+    await backup.put(entry.file, file.body, 'application/gzip');
+    tables[table.name] = entry;
+    await options.beat();
+  }
+  const snapshot = await backup.get(SNAPSHOT_FILE);
+  const manifest = buildManifest({
+    backupId: conf.backupId,
+    environment: conf.environment,
+    airflowVersion: ctx.airflowVersion,
+    kind: 'database',
+    createdAt: new Date(ctx.clock.now()),
+    createdBy: { writer: 'mwaa-ops-export-dag (local emulation)', executionArn: conf.executionArn },
+    activeDags: active,
+    ...(snapshot === undefined
+      ? {}
+      : {
+          snapshot: {
+            file: SNAPSHOT_FILE,
+            bytes: snapshot.length,
+            sha256: digest(snapshot).sha256,
+          },
+        }),
+    tables,
+    excluded: EXCLUDED,
+  });
+  if (options.fault === 'corrupt-checksum') {
+    const variable = manifest.tables.variable;
+    if (variable) variable.sha256 = variable.sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+  }
+  await putJson(backup, MANIFEST_FILE, manifest);
+  return exportAnswer(manifest, conf.prefix);
+}
+
+const MARKER_EVENT = 'mwaa_ops_import';
+const marker = (backupId: string) => JSON.stringify({ backupId });
+
+async function runImport(
+  ctx: DagBehaviourContext,
+  conf: TransferConf,
+  backup: BackupStore,
+  options: RunOptions,
+) {
+  const { store } = ctx;
+  await options.beat();
+  let verified: Awaited<ReturnType<typeof verifyBackup>>;
+  try {
+    verified = await verifyBackup(backup, { environment: conf.environment, backupId: conf.backupId });
+  } catch (error) {
+    throw new TransferFailure(
+      (error as { reason?: string }).reason === 'manifest-missing'
+        ? 'MwaaOps.BackupNotCommitted'
+        : 'MwaaOps.BackupIncompatible',
+      (error as Error).message,
+    );
+  }
+  const { manifest, files } = verified;
+  const rows = new Map<string, Row[]>();
+  for (const [name, entry] of Object.entries(manifest.tables)) {
+    rows.set(name, readTableFile(files.get(name) as Uint8Array, entry.columns));
+  }
+  await options.beat();
+  if (options.fault === 'no-heartbeat') throw new Hang('import worker hangs');
+
+  const already = store.get(
+    'SELECT 1 FROM log WHERE event = ? AND extra = ?',
+    MARKER_EVENT,
+    marker(conf.backupId),
+  );
+  const restored: Record<string, number> = {};
+  const dropped: Record<string, string[]> = {};
+  const skipped: string[] = [];
+  store.run('BEGIN');
+  try {
+    if (already) {
+      Object.assign(restored, rowCounts(manifest));
+    } else {
+      const maps: KeyMaps = new Map();
+      for (const name of importOrder(manifest.tables)) {
+        const entry = manifest.tables[name];
+        const def = CARRIED_BY_NAME.get(name);
+        if (!entry || !def) {
+          skipped.push(name);
+          continue;
+        }
+        const target = store.columns(def.name);
+        const columns = entry.columns.filter((c) => target.includes(c));
+        const lost = entry.columns.filter((c) => !target.includes(c));
+        if (lost.length) dropped[name] = lost;
+        const tableRows = rows.get(name) ?? [];
+        const pick = (row: Row) => Object.fromEntries(columns.map((c) => [c, row[c]]));
+        if (def.mode === 'secret') {
+          // Replace: the target ends with exactly the backup's rows (re-encrypted by Airflow's
+          // models on a real environment; the emulator stores them in clear).
+          store.run(`DELETE FROM ${def.name}`);
+          for (const row of tableRows) store.insert(def.name, pick(row));
+          if (name === 'variable' && options.fault === 'import-fails')
+            throw new TransferFailure('MwaaOps.TransferFailed', 'Injected failure: the import DAG failed');
+        } else if (def.mode === 'replace') {
+          store.run("DELETE FROM slot_pool WHERE pool != 'default_pool'");
+          for (const row of tableRows) {
+            const values = pick(row);
+            if (values.pool === 'default_pool') {
+              store.run(
+                'UPDATE slot_pool SET slots = ?, description = ?, include_deferred = ? WHERE pool = ?',
+                Number(values.slots),
+                (values.description as string | null) ?? null,
+                values.include_deferred ? 1 : 0,
+                'default_pool',
+              );
+            } else store.insert(def.name, values);
+          }
+        } else {
+          const generated = entry.generatedKey;
+          const map = new Map<unknown, unknown>();
+          for (const row of tableRows) {
+            const values = rewriteReferences(name, entry, pick(row), maps);
+            if (generated) delete values[generated];
+            const id = store.insert(def.name, values);
+            if (generated) map.set(row[generated], id);
+          }
+          if (generated) maps.set(name, map);
+        }
+        restored[name] = tableRows.length;
+      }
+      const problems = Object.entries(manifest.tables)
+        .filter(([name, entry]) => !skipped.includes(name) && restored[name] !== entry.rows)
+        .map(([name, entry]) => `${name}: ${restored[name] ?? 0} of ${entry.rows}`);
+      if (problems.length)
+        throw new TransferFailure(
+          'MwaaOps.CountMismatch',
+          `Restored counts differ from the manifest: ${problems.join('; ')}`,
+        );
+      store.insert('log', {
+        dttm: iso(ctx.clock.now()),
+        dag_id: ctx.dagId,
+        run_id: ctx.runId,
+        event: MARKER_EVENT,
+        extra: marker(conf.backupId),
+        owner: 'airflow',
+      });
+    }
+    // DAG files not parsed yet get a placeholder row that keeps their state until they are.
+    for (const dagId of manifest.activeDags) {
+      if (!store.get('SELECT 1 FROM dag WHERE dag_id = ?', dagId))
+        store.insert('dag', {
+          dag_id: dagId,
+          is_paused: 0,
+          is_active: 1,
+          fileloc: `/usr/local/airflow/dags/${dagId}.py`,
+        });
+    }
+    setPaused(store, manifest.activeDags, false);
+    store.run('COMMIT');
+  } catch (error) {
+    store.run('ROLLBACK');
+    if (error instanceof TransferFailure) throw error;
+    // SQLite names the constraint and columns, never the values. History rows are added, not
+    // merged: one the target already holds is a DuplicateKey, as in the Python import DAG.
+    const message = (error as Error).message.slice(0, 200);
+    const name = /UNIQUE constraint/.test(message) ? 'MwaaOps.DuplicateKey' : 'MwaaOps.ConstraintViolation';
+    throw new TransferFailure(name, `Import failed: ${message}`);
+  }
+  await options.beat();
+  return {
+    backupId: manifest.backupId,
+    restored,
+    alreadyImported: Boolean(already),
+    droppedColumns: dropped,
+    skippedTables: skipped,
+    activeDags: manifest.activeDags.length,
+  };
+}

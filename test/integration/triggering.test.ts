@@ -1,0 +1,229 @@
+/**
+ * Event-driven triggering on the local cloud: real S3 uploads and Scheduler-shaped events reach
+ * the unchanged handler bundles, which talk to the emulated MWAA/Airflow over InvokeRestApi.
+ */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { type FlowInput, validateFlow } from '../../functions/shared/flows/model.ts';
+import { createFlowRepository } from '../../functions/shared/flows/repository.ts';
+import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { createAvailableEnvironment } from '../helpers/environments.ts';
+
+let cloud: LocalCloud;
+let s3: S3Client;
+let sqs: SQSClient;
+let bucket: string;
+let queueUrl: string;
+const flows = () =>
+  createFlowRepository({
+    ddb: DynamoDBDocumentClient.from(
+      new DynamoDBClient({ ...clientConfig(), endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB }),
+      {
+        marshallOptions: { removeUndefinedValues: true },
+      },
+    ),
+    tableName: cloud.ref('FlowsTable'),
+  });
+
+function clientConfig() {
+  return {
+    region: cloud.env.AWS_REGION,
+    credentials: {
+      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
+    },
+  };
+}
+
+async function putFlow(input: FlowInput) {
+  const checked = validateFlow(input);
+  if (!checked.ok) throw new Error(checked.problems.join('; '));
+  await flows().put(checked.flow);
+}
+
+/** Every message waiting in the trigger DLQ, parsed, removed from the queue view by visibility. */
+async function deadLetters(): Promise<Array<Record<string, unknown>>> {
+  const out = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 3600 }),
+  );
+  return (out.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}'));
+}
+
+function s3Event(key: string, sequencer: string, bucketName = bucket) {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: '2026-11-26T10:00:00.000Z',
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` },
+          object: { key: encodeURIComponent(key).replace(/%20/g, '+'), size: 3, eTag: 'abc', sequencer },
+        },
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ clockSpeed: 3000 });
+  s3 = new S3Client({ ...clientConfig(), endpoint: cloud.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true });
+  sqs = new SQSClient({ ...clientConfig(), endpoint: cloud.env.AWS_ENDPOINT_URL_SQS });
+  bucket = cloud.ref('LandingBucket');
+  const queueName = cloud.ref('TriggerDeadLetterQueue').split('/').pop()!;
+  queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl!;
+  await Promise.all([
+    createAvailableEnvironment(cloud, 'data-dev', '2.10.3'),
+    createAvailableEnvironment(cloud, 'data-next', '3.0.6'),
+  ]);
+  const dev = cloud.airflow('data-dev');
+  dev.addDag('load_sales', { paused: false });
+  dev.addDag('paused_dag', { paused: true });
+  cloud.airflow('data-next').addDag('load_sales_v3', { paused: false });
+  await putFlow({
+    flowId: 'sales',
+    environment: 'data-dev',
+    dagId: 'load_sales',
+    conf: { input: '{{uri}}' },
+    s3: [{ bucket, prefix: 'sales/' }],
+  });
+  await putFlow({
+    flowId: 'sales-v3',
+    environment: 'data-next',
+    dagId: 'load_sales_v3',
+    s3: [{ bucket, prefix: 'v3/' }],
+  });
+  await putFlow({
+    flowId: 'off',
+    environment: 'data-dev',
+    dagId: 'load_sales',
+    enabled: false,
+    s3: [{ bucket, prefix: 'off/' }],
+  });
+  await putFlow({
+    flowId: 'ghost',
+    environment: 'data-dev',
+    dagId: 'no_such_dag',
+    s3: [{ bucket, prefix: 'ghost/' }],
+  });
+  await putFlow({
+    flowId: 'held',
+    environment: 'data-dev',
+    dagId: 'paused_dag',
+    s3: [{ bucket, prefix: 'held/' }],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+beforeEach(() => cloud.faults.clear());
+
+const runsOf = (env: string, dagId: string) => cloud.airflow(env).dagRuns(dagId);
+
+describe('S3 → DAG run on the local cloud', () => {
+  it('starts the flow’s DAG for a real upload, with the key decoded in the conf', async () => {
+    const key = 'sales/2026/Q4 report ü+100%.csv';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'a,b' }));
+    await cloud.settled();
+    const runs = runsOf('data-dev', 'load_sales');
+    const run = runs.find((r) => JSON.stringify(r.conf).includes('Q4 report'));
+    expect(run).toBeDefined();
+    const conf = typeof run!.conf === 'string' ? JSON.parse(run!.conf as string) : run!.conf;
+    expect(conf).toMatchObject({
+      input: `s3://${bucket}/${key}`,
+      flow_id: 'sales',
+      s3: { bucket, key, size: 3 },
+    });
+    expect(String(run!.run_id)).toMatch(/^s3__sales__[0-9a-f]{16}$/);
+  }, 60_000);
+
+  it('starts one run for a duplicated delivery and two for two uploads of the same key', async () => {
+    const before = runsOf('data-dev', 'load_sales').length;
+    const event = s3Event('sales/dup.csv', '0001');
+    await cloud.invoke('S3DagTriggerFunction', event);
+    const again = (await cloud.invoke('S3DagTriggerFunction', event)) as Record<string, number>;
+    expect(again).toMatchObject({ triggered: 0, alreadyTriggered: 1 });
+    expect(runsOf('data-dev', 'load_sales').length).toBe(before + 1);
+    await cloud.invoke('S3DagTriggerFunction', s3Event('sales/dup.csv', '0002'));
+    expect(runsOf('data-dev', 'load_sales').length).toBe(before + 2);
+  }, 60_000);
+
+  it('starts nothing, and logs why, for an unmatched key or a disabled flow', async () => {
+    const before = runsOf('data-dev', 'load_sales').length;
+    expect(await cloud.invoke('S3DagTriggerFunction', s3Event('hr/x.csv', '0003'))).toMatchObject({
+      unmatched: 1,
+    });
+    expect(await cloud.invoke('S3DagTriggerFunction', s3Event('off/x.csv', '0004'))).toMatchObject({
+      disabled: 1,
+    });
+    expect(runsOf('data-dev', 'load_sales').length).toBe(before);
+    const logs = cloud.logs('S3DagTriggerFunction').join('\n');
+    expect(logs).toContain('No flow matches the object; no DAG run started');
+    expect(logs).toContain('Object matches only disabled flows; no DAG run started');
+  }, 60_000);
+
+  it('sends a missing or paused DAG to the dead-letter queue with the reason', async () => {
+    await cloud.invoke('S3DagTriggerFunction', s3Event('ghost/x.csv', '0005'));
+    await cloud.invoke('S3DagTriggerFunction', s3Event('held/x.csv', '0006'));
+    const letters = await deadLetters();
+    expect(letters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          errorName: 'DagNotFoundError',
+          flowId: 'ghost',
+          reason: 'DAG no_such_dag was not found in environment data-dev',
+        }),
+        expect.objectContaining({ errorName: 'DagPausedError', flowId: 'held' }),
+      ]),
+    );
+    expect(runsOf('data-dev', 'paused_dag')).toHaveLength(0);
+  }, 60_000);
+
+  it('rides out throttling and starts exactly one run', async () => {
+    const before = runsOf('data-dev', 'load_sales').length;
+    cloud.faults.inject({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      error: 'ThrottlingException',
+      times: 2,
+    });
+    expect(await cloud.invoke('S3DagTriggerFunction', s3Event('sales/throttled.csv', '0007'))).toMatchObject({
+      triggered: 1,
+    });
+    expect(runsOf('data-dev', 'load_sales').length).toBe(before + 1);
+    expect(cloud.faults.pending()).toHaveLength(0);
+  }, 60_000);
+
+  it('triggers on an Airflow 3 environment through /api/v2', async () => {
+    await cloud.invoke('S3DagTriggerFunction', s3Event('v3/a.csv', '0008'));
+    expect(runsOf('data-next', 'load_sales_v3')).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('Scheduler tick → DAG run on the local cloud', () => {
+  it('starts one run per scheduled time, however often the tick is delivered', async () => {
+    await putFlow({
+      flowId: 'nightly',
+      environment: 'data-dev',
+      dagId: 'load_sales',
+      schedules: [{ name: 'night', expression: 'cron(0 2 * * ? *)' }],
+    });
+    const tick = { flowId: 'nightly', scheduleName: 'night', scheduledTime: '2026-11-26T02:00:00Z' };
+    const first = await cloud.invoke('ScheduledDagTriggerFunction', tick);
+    const second = await cloud.invoke('ScheduledDagTriggerFunction', tick);
+    expect(first).toEqual({ outcome: 'triggered', runId: 'sched__nightly__20261126T020000Z' });
+    expect(second).toEqual({ outcome: 'already-exists', runId: 'sched__nightly__20261126T020000Z' });
+    expect(
+      runsOf('data-dev', 'load_sales').filter((r) => r.run_id === 'sched__nightly__20261126T020000Z'),
+    ).toHaveLength(1);
+  }, 60_000);
+});

@@ -1,0 +1,256 @@
+import { describe, expect, it } from '@jest/globals';
+import { handleTransfer, type TransferDeps } from '../../functions/metadata-transfer/actions.ts';
+import { readTransferConfig } from '../../functions/metadata-transfer/config.ts';
+import { createMemoryBackupStore, putJson } from '../../functions/shared/backup/index.ts';
+
+const BACKUP_ID = '20261126T190000Z-pause-dev-1';
+const PREFIX = `backups/dev/${BACKUP_ID}/`;
+
+type Sent = { name: string; input: Record<string, unknown> };
+
+function fakeDeps(options: {
+  environment?: Record<string, unknown> | undefined;
+  createError?: Error;
+  item?: Record<string, unknown>;
+  airflowVersion?: string;
+  rest?: (request: { method: string; path: string; query?: Record<string, unknown> }) => {
+    status: number;
+    body: unknown;
+  };
+}) {
+  const sent: Sent[] = [];
+  const stores = new Map<string, ReturnType<typeof createMemoryBackupStore>>();
+  const triggers: unknown[] = [];
+  const deps: TransferDeps = {
+    mwaa: {
+      send: (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({ name: command.constructor.name, input: command.input });
+        if (command.constructor.name === 'GetEnvironmentCommand') {
+          if (!options.environment)
+            throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+          return { Environment: options.environment };
+        }
+        if (command.constructor.name === 'CreateEnvironmentCommand' && options.createError)
+          throw options.createError;
+        return {};
+      }) as TransferDeps['mwaa']['send'],
+    },
+    sfn: { send: (async () => ({})) as TransferDeps['sfn']['send'] },
+    ddb: {
+      send: (async (command: { input: Record<string, unknown> }) => {
+        sent.push({ name: 'Get', input: command.input });
+        return { Item: options.item };
+      }) as TransferDeps['ddb']['send'],
+    },
+    airflow: {
+      environment: async (name: string) => ({
+        name,
+        airflowVersion: options.airflowVersion ?? '2.10.3',
+        apiVersion: 'v1' as const,
+        transport: 'rest' as const,
+      }),
+      rest: async (_env, request) => (options.rest ?? (() => ({ status: 200, body: {} })))(request),
+      setPaused: async () => undefined,
+      triggerDagRun: async (_env, request) => {
+        triggers.push(request);
+        return { outcome: 'triggered' as const, runId: request.runId, unpaused: true };
+      },
+    },
+    storeFor: (bucket, prefix) => {
+      const key = `${bucket}/${prefix}`;
+      if (!stores.has(key)) stores.set(key, createMemoryBackupStore(bucket, prefix));
+      return stores.get(key) as ReturnType<typeof createMemoryBackupStore>;
+    },
+    backupBucket: 'backups-bucket',
+    environmentsTable: 'environments',
+    log: { info: () => undefined, warn: () => undefined } as unknown as TransferDeps['log'],
+  };
+  return { deps, sent, stores, triggers };
+}
+
+const where = { environment: 'dev', bucket: 'backups-bucket', prefix: PREFIX };
+
+async function nameOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).name;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('Function: metadata-transfer', () => {
+  it('plans a deterministic backup id and location', async () => {
+    const { deps } = fakeDeps({});
+    const input = {
+      action: 'plan',
+      environment: 'dev',
+      executionArn: 'arn:aws:states:us-east-1:1:execution:pause:pause-dev-1',
+      startTime: '2026-11-26T19:00:00.999Z',
+    };
+    const first = await handleTransfer(input, deps);
+    expect(first).toEqual({ backupId: BACKUP_ID, bucket: 'backups-bucket', prefix: PREFIX });
+    expect(await handleTransfer(input, deps)).toEqual(first);
+  });
+
+  it('rejects unknown actions and prefixes outside the environment', async () => {
+    const { deps } = fakeDeps({});
+    expect(await nameOf(handleTransfer({ action: 'drop' }, deps))).toBe('ValidationError');
+    expect(await nameOf(handleTransfer('x', deps))).toBe('ValidationError');
+    expect(
+      await nameOf(
+        handleTransfer({ action: 'verify', ...where, prefix: `backups/prod/${BACKUP_ID}/` }, deps),
+      ),
+    ).toBe('ValidationError');
+    expect(
+      await nameOf(handleTransfer({ action: 'verify', ...where, prefix: 'backups/dev/../x/' }, deps)),
+    ).toBe('ValidationError');
+  });
+
+  it('snapshots only an AVAILABLE environment, sanitized', async () => {
+    const unavailable = fakeDeps({
+      environment: { Name: 'dev', Status: 'UPDATING', AirflowVersion: '2.10.3' },
+    });
+    expect(await nameOf(handleTransfer({ action: 'snapshot', ...where }, unavailable.deps))).toBe(
+      'EnvironmentNotAvailableError',
+    );
+    const missing = fakeDeps({});
+    expect(await nameOf(handleTransfer({ action: 'snapshot', ...where }, missing.deps))).toBe(
+      'EnvironmentNotAvailableError',
+    );
+    const ok = fakeDeps({
+      environment: {
+        Name: 'dev',
+        Status: 'AVAILABLE',
+        AirflowVersion: '2.10.3',
+        Arn: 'arn:x',
+        ExecutionRoleArn: 'arn:aws:iam::1:role/r',
+        Tags: { 'aws:x': 'y' },
+      },
+    });
+    expect(await handleTransfer({ action: 'snapshot', ...where }, ok.deps)).toEqual({
+      snapshotKey: `${PREFIX}environment.json`,
+      airflowVersion: '2.10.3',
+      status: 'AVAILABLE',
+    });
+    const stored = ok.stores.get(`backups-bucket/${PREFIX}`)?.objects.get('environment.json');
+    expect(JSON.parse(Buffer.from(stored as Uint8Array).toString())).toEqual({
+      Name: 'dev',
+      AirflowVersion: '2.10.3',
+      ExecutionRoleArn: 'arn:aws:iam::1:role/r',
+    });
+  });
+
+  it('does not rewrite the snapshot of a committed backup', async () => {
+    const { deps, stores } = fakeDeps({
+      environment: { Name: 'dev', Status: 'AVAILABLE', AirflowVersion: '2.10.3' },
+    });
+    const store = deps.storeFor('backups-bucket', PREFIX);
+    await putJson(store, 'manifest.json', {});
+    await putJson(store, 'environment.json', { Name: 'dev', MaxWorkers: 3 });
+    await handleTransfer({ action: 'snapshot', ...where }, deps);
+    const kept = stores.get(`backups-bucket/${PREFIX}`)?.objects.get('environment.json');
+    expect(JSON.parse(Buffer.from(kept as Uint8Array).toString())).toEqual({ Name: 'dev', MaxWorkers: 3 });
+  });
+
+  it('recreates from environment.json, leaves an existing environment alone, names a refusal', async () => {
+    const fresh = fakeDeps({});
+    await putJson(fresh.deps.storeFor('backups-bucket', PREFIX), 'environment.json', {
+      Name: 'dev',
+      MaxWorkers: 2,
+    });
+    expect(await handleTransfer({ action: 'recreate', ...where }, fresh.deps)).toEqual({ created: true });
+    expect(fresh.sent.find((s) => s.name === 'CreateEnvironmentCommand')?.input).toEqual({
+      Name: 'dev',
+      MaxWorkers: 2,
+    });
+
+    const existing = fakeDeps({ environment: { Name: 'dev', Status: 'CREATING' } });
+    expect(await handleTransfer({ action: 'recreate', ...where }, existing.deps)).toEqual({
+      created: false,
+      status: 'CREATING',
+    });
+    expect(existing.sent.some((s) => s.name === 'CreateEnvironmentCommand')).toBe(false);
+
+    const refused = fakeDeps({
+      createError: Object.assign(new Error('bad subnet'), { name: 'ValidationException' }),
+    });
+    await putJson(refused.deps.storeFor('backups-bucket', PREFIX), 'environment.json', { Name: 'dev' });
+    expect(await nameOf(handleTransfer({ action: 'recreate', ...where }, refused.deps))).toBe(
+      'EnvironmentRecreateError',
+    );
+    const noSnapshot = fakeDeps({});
+    expect(await nameOf(handleTransfer({ action: 'recreate', ...where }, noSnapshot.deps))).toBe(
+      'EnvironmentRecreateError',
+    );
+  });
+
+  it('finds the last verified backup or throws NoBackupError', async () => {
+    const found = fakeDeps({
+      item: { lastVerifiedBackup: { bucket: 'b', prefix: PREFIX, backupId: BACKUP_ID, verifiedAt: 'x' } },
+    });
+    expect(await handleTransfer({ action: 'findBackup', environment: 'dev' }, found.deps)).toEqual({
+      bucket: 'b',
+      prefix: PREFIX,
+      backupId: BACKUP_ID,
+    });
+    expect(found.sent[0]?.input).toMatchObject({ TableName: 'environments', Key: { environment: 'dev' } });
+    const none = fakeDeps({});
+    expect(await nameOf(handleTransfer({ action: 'findBackup', environment: 'dev' }, none.deps))).toBe(
+      'NoBackupError',
+    );
+  });
+
+  it('counts running and queued runs', async () => {
+    const { deps } = fakeDeps({
+      rest: (request) => ({
+        status: 200,
+        body: { total_entries: request.query?.state === 'running' ? 2 : 3 },
+      }),
+    });
+    expect(await handleTransfer({ action: 'countRunning', environment: 'dev' }, deps)).toEqual({
+      running: 5,
+    });
+  });
+
+  it('on 2.x triggers the export DAG with a run id derived from the backup and the token in conf', async () => {
+    const { deps, triggers } = fakeDeps({});
+    const result = await handleTransfer(
+      {
+        action: 'export',
+        ...where,
+        backupId: BACKUP_ID,
+        executionArn: 'arn:aws:states:us-east-1:1:execution:pause:pause-dev-1',
+        taskToken: 'token-123',
+        heartbeatSeconds: 300,
+      },
+      deps,
+    );
+    expect(result).toEqual({
+      mode: 'dag',
+      dagId: 'mwaa_ops_export',
+      runId: `mwaa_ops_export__${BACKUP_ID}`,
+      outcome: 'triggered',
+    });
+    expect(triggers[0]).toMatchObject({
+      dagId: 'mwaa_ops_export',
+      onPaused: 'unpause',
+      conf: {
+        task_token: 'token-123',
+        backup: { bucket: 'backups-bucket', prefix: PREFIX, backupId: BACKUP_ID },
+        environment: 'dev',
+        execution_arn: 'arn:aws:states:us-east-1:1:execution:pause:pause-dev-1',
+        heartbeat_seconds: 300,
+      },
+    });
+  });
+
+  it('reads its settings from the environment', () => {
+    expect(readTransferConfig({ BACKUP_BUCKET_NAME: 'b', ENVIRONMENTS_TABLE_NAME: 't' })).toEqual({
+      backupBucket: 'b',
+      environmentsTable: 't',
+      kmsKeyArn: undefined,
+    });
+    expect(() => readTransferConfig({ BACKUP_BUCKET_NAME: 'b' })).toThrow(/ENVIRONMENTS_TABLE_NAME/);
+  });
+});
