@@ -218,15 +218,14 @@ def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat,
 
 
 def _answer(store: BackupStore, manifest: Dict[str, Any]) -> Dict[str, Any]:
-    """SendTaskSuccess output: where the backup is and how many rows it holds, nothing else."""
+    """SendTaskSuccess output (the workflow contract): where the backup is and how many rows it
+    holds, nothing else."""
     return {
-        "backup": {
-            "bucket": store.bucket,
-            "prefix": store.prefix,
-            "backupId": manifest["backupId"],
-            "manifest": store.prefix + MANIFEST,
-        },
+        "backupId": manifest["backupId"],
+        "bucket": store.bucket,
+        "prefix": store.prefix,
+        "manifestKey": store.prefix + MANIFEST,
         "airflowVersion": manifest.get("airflowVersion"),
-        "activeDagCount": len(manifest.get("activeDags", [])),
-        "rows": {name: entry["rows"] for name, entry in manifest["tables"].items()},
+        "activeDags": len(manifest.get("activeDags", [])),
+        "tables": {name: entry["rows"] for name, entry in manifest["tables"].items()},
     }

@@ -310,7 +310,7 @@ def import_backup(
         return {
             "backupId": manifest["backupId"],
             "alreadyImported": bool(already),
-            "rows": {name: entry["rows"] for name, entry in manifest["tables"].items()},
+            "restored": {name: entry["rows"] for name, entry in manifest["tables"].items()},
             "droppedColumns": importer.dropped,
             "skippedTables": importer.skipped,
             "unpausedDagCount": len(manifest.get("activeDags", [])),

@@ -61,8 +61,8 @@ def test_round_trip_restores_every_row_of_every_carried_table(version, make_db, 
     assert all(paused[dag_id] for dag_id in facts["active"]) and paused["mwaa_ops_export"] is False
     assert export_sfn.answers()[0][0] == "success"
     answer = json.loads(export_sfn.answers()[0][1]["output"])
-    assert answer["rows"]["task_instance"] == facts["task_instances"]
-    assert answer["activeDagCount"] == len(facts["active"])
+    assert answer["tables"]["task_instance"] == facts["task_instances"]
+    assert answer["activeDags"] == len(facts["active"])
 
     manifest = json.loads(s3_client.get_object(Bucket=bucket, Key=f"backups/dev/{backup_id}/manifest.json")["Body"].read())
     assert manifest["activeDags"] == facts["active"] and manifest["airflowVersion"] == version
