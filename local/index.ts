@@ -26,6 +26,7 @@ import { startLambdaApi } from './lambda/api.ts';
 import { createLambdaRuntime } from './lambda/runtime.ts';
 import type { AirflowInspector } from './mwaa/airflow/instance.ts';
 import { type MwaaHandle, startMwaa } from './mwaa/index.ts';
+import { installTransferDags, type TransferDagsHandle, transferDagClients } from './mwaa/transfer-dags.ts';
 import { startS3 } from './s3/index.ts';
 import { type SchedulerHandle, startScheduler } from './scheduler/index.ts';
 import { type SnsHandle, startSns } from './sns/index.ts';
@@ -112,6 +113,8 @@ export interface LocalCloud {
   /** The ALB listener with its OIDC identity provider and public key endpoint. */
   readonly alb: AlbHandle;
   readonly sts: StsHandle;
+  /** The emulated export/import DAGs (Airflow 2.x): injected failures and the task answers they sent. */
+  readonly transferDags: TransferDagsHandle;
   /** Close every emulator, stop every function worker, remove temp dirs. Idempotent. */
   stop(): Promise<void>;
 }
@@ -234,6 +237,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw error;
   }
   Object.assign(services, { sns, sqs, events, stepFunctions });
+  // The export/import DAGs deployed to every environment's DAG folder, emulated per the backup format.
+  const transferDags = installTransferDags(mwaa, {
+    ...transferDagClients(env),
+    log: (message, fields) => log('transfer-dags', message, fields),
+  });
   endpointsKnown.resolve();
   const lambda = services.lambda;
   const startupMs = Date.now() - started;
@@ -286,8 +294,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     mwaa,
     alb,
     sts,
+    transferDags,
     stop() {
       stopping ??= (async () => {
+        transferDags.close();
         clock.dispose();
         await lambda.close();
         await Promise.all(handles.map((handle) => handle.close().catch(() => {})));

@@ -98,9 +98,11 @@ describe('startLocalCloud', () => {
     });
   });
 
-  it('reserves airflow and alb for the next issue with a clear error', () => {
-    expect(() => cloud.airflow('env')).toThrow('not emulated yet');
-    expect(() => cloud.alb).toThrow('not emulated yet');
+  it('serves MWAA/Airflow and the ALB beside the template’s services', () => {
+    expect(cloud.env.AWS_ENDPOINT_URL_MWAA).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(() => cloud.airflow('no-such-env')).toThrow(/no-such-env/);
+    expect(cloud.alb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cloud.alb.publicKeyEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
   });
 });
 
