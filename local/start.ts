@@ -1,15 +1,96 @@
 /**
- * `npm start`: the offline demo. Until the local cloud lands (issues 3 and 4) this only says
- * what is coming; it must not fail.
+ * `npm start`: boot the local cloud from template.yaml and walk through what mwaa-ops does,
+ * offline. Exits 0 only if every step did what it should.
+ *
+ *   npm start                   the walkthrough, then stop
+ *   npm start -- --serve        the walkthrough, then keep running and print URLs to click through;
+ *                               writes .mwaa-ops/local-cloud.json for `mwaa-ops --local ...`
+ *   npm start -- --log          also print the local cloud's own log lines
  */
-console.log(
-  [
-    'mwaa-ops offline demo',
-    '',
-    'The local cloud (S3, DynamoDB, Step Functions, MWAA and Airflow, an ALB with an OIDC',
-    'identity provider) is not built yet. When it is, this command will boot it and walk',
-    'through every capability: event-driven DAG triggers, browser SSO, pause/resume and upgrades.',
-    '',
-    'Meanwhile: `npm test` runs the checks, `npx mwaa-ops --help` shows the operator CLI.',
-  ].join('\n'),
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { webServerUrl } from '../functions/shared/web-server-url.ts';
+import { demoClients } from './demo/clients.ts';
+import { DEMO_ENVIRONMENT, environmentChapter } from './demo/environment.ts';
+import { createNarrator } from './demo/narrator.ts';
+import { triggeringChapter } from './demo/triggering.ts';
+import { type LocalCloud, startLocalCloud } from './index.ts';
+
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'boolean', default: false },
+    log: { type: 'boolean', default: false },
+    speed: { type: 'string', default: '1500' },
+  },
+});
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const narrator = createNarrator();
+const started = Date.now();
+
+process.stdout.write(
+  'mwaa-ops — offline walkthrough\n' +
+    'Everything below runs on this machine: emulated S3, DynamoDB, Step Functions, SQS, SNS, EventBridge,\n' +
+    'Scheduler, STS, MWAA with Airflow, and an ALB with an OIDC identity provider, all built from template.yaml.\n' +
+    'The functions are the same bundles `sam build` deploys.\n',
 );
+
+let cloud: LocalCloud | undefined;
+narrator.chapter(
+  'The local cloud',
+  'Reading template.yaml and starting an emulator per service on 127.0.0.1.',
+);
+await narrator.step('start the local cloud', async () => {
+  cloud = await startLocalCloud({ clockSpeed: Number(values.speed), log: values.log });
+  const m = cloud.model;
+  return (
+    `${m.functions.length} functions, ${m.tables.length} tables, ${m.buckets.length} buckets, ` +
+    `${m.stateMachines.length} state machines, ${m.queues.length} queues, ${m.topics.length} topics — ready in ${cloud.startupMs} ms`
+  );
+});
+
+if (cloud) {
+  const clients = demoClients(cloud);
+  await environmentChapter(cloud, clients, narrator);
+  await triggeringChapter(cloud, clients, narrator);
+}
+
+const ok = narrator.summary();
+process.stdout.write(`Wall time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+
+if (values.serve && cloud) {
+  const running = cloud;
+  const file = join(root, '.mwaa-ops', 'local-cloud.json');
+  mkdirSync(dirname(file), { recursive: true });
+  const outputs = Object.fromEntries(
+    Object.entries(running.model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, value]),
+  );
+  writeFileSync(file, `${JSON.stringify({ ...running.env, ...outputs }, null, 2)}\n`);
+  const airflowUrls = running.mwaa
+    .environments()
+    .map((e) => `  Airflow ${e.name} (${e.airflowVersion}): ${webServerUrl(e.webServerHostname)}`);
+  process.stdout.write(
+    [
+      '',
+      'The local cloud keeps running (Ctrl-C to stop).',
+      `  ALB listener:        ${running.alb.url}/`,
+      `  Identity provider:   ${running.alb.idpUrl}`,
+      ...airflowUrls,
+      `  CLI:                 npx mwaa-ops --local flows list   (reads ${file})`,
+      '',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} else {
+  await cloud?.stop();
+  process.exit(ok ? 0 : 1);
+}
+
+export { DEMO_ENVIRONMENT };
