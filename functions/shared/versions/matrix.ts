@@ -75,7 +75,7 @@ export function checkVersionChange(from: string, to: string): VersionChangeCheck
   }
   const kind = compare(to, from) > 0 ? 'upgrade' : 'downgrade';
   const rule = data.changes.find((r) => matches(r.from, from) && matches(r.to, to));
-  if (!rule || !rule.allowed) {
+  if (!rule?.allowed) {
     return {
       from,
       to,
