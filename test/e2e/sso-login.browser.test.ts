@@ -1,0 +1,111 @@
+/**
+ * Browser SSO in headless Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH): sign in at
+ * the local IdP through the local ALB, pick an environment and role on the authenticator's
+ * landing page, and land in the Airflow UI as that person with that role. The MWAA web token
+ * travels in the URL fragment, which only a browser running the landing page's script follows.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { runCli } from '../../cli/main.ts';
+import { type SsoHarness, startSsoHarness } from '../helpers/sso-harness.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let h: SsoHarness;
+let profile: string;
+let browser: BrowserContext;
+
+async function grant(...args: string[]) {
+  const file = JSON.stringify(h.env);
+  const code = await runCli(
+    ['--local', '/e2e/local-cloud.json', 'rbac', 'grant', ...args, '--table', h.rbacTableName],
+    {
+      stdout: () => undefined,
+      stderr: (t) => process.stderr.write(t),
+      sources: { env: {}, cwd: '/', projectRoot: '/', readFile: () => file, stdoutIsTTY: false },
+    },
+  );
+  expect(code).toBe(0);
+}
+
+async function signIn(page: Page, email: string, groups = '') {
+  await page.goto(`${h.alb.url}/`);
+  expect(page.url().startsWith(`${h.alb.idpUrl}/authorize?`)).toBe(true);
+  await page.fill('#email', email);
+  await page.fill('#groups', groups);
+  await page.click('#sign-in');
+  await page.waitForURL(`${h.alb.url}/`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}; install Debian's chromium or set CHROMIUM_PATH`);
+  }
+  h = await startSsoHarness({ clockSpeed: 2000 });
+  await h.createEnvironment('analytics');
+  h.mwaa.airflow('analytics').addDag('daily_report');
+  await grant('--user', 'dana@example.com', '--env', 'analytics', '--role', 'Viewer');
+  await grant('--group', 'analysts', '--env', 'analytics', '--role', 'User');
+  profile = await mkdtemp(join(tmpdir(), 'mwaa-ops-sso-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+  if (profile) await rm(profile, { recursive: true, force: true });
+}, 30_000);
+
+describe('SSO login in a browser', () => {
+  it('signs in through the ALB, picks a role on the landing page and lands in Airflow as that user and role', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'dana@example.com', 'analysts');
+    expect(await page.textContent('#user')).toBe('dana@example.com');
+    const links = page.locator('li[data-env="analytics"] a');
+    expect(await links.allTextContents()).toEqual(['User', 'Viewer']);
+
+    await page.click('li[data-env="analytics"] a[data-role="Viewer"]');
+    await page.waitForURL(/\/home$/);
+    expect(await page.textContent('#user')).toBe('assumed-role/mwaa-ops-sso-Viewer/dana@example.com');
+    expect(await page.textContent('#role')).toBe('Viewer');
+    expect(await page.textContent('#dags')).toContain('daily_report');
+    await page.close();
+  }, 60_000);
+
+  it('shows a 403 page to a signed-in user without a grant, and signs out', async () => {
+    await browser.clearCookies();
+    const page = await browser.newPage();
+    await signIn(page, 'mallory@example.com');
+    expect(await page.textContent('#no-access')).toContain('no access');
+    const denied = await page.goto(
+      `${h.alb.url}/aws_mwaa/aws-console-sso?mwaa_env=analytics&rbac_role=Admin`,
+    );
+    expect(denied?.status()).toBe(403);
+    expect(await page.textContent('#message')).toContain('no access');
+
+    await page.goto(`${h.alb.url}/logout`);
+    expect(await page.textContent('#signed-out')).toContain('signed out');
+    const shards = (await browser.cookies(h.alb.url)).filter((c) =>
+      c.name.startsWith('AWSELBAuthSessionCookie-'),
+    );
+    expect(shards).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
