@@ -24,6 +24,7 @@ import { startDynamoDb } from './dynamodb/index.ts';
 import { type EventBridgeHandle, startEventBridge } from './eventbridge/index.ts';
 import { startLambdaApi } from './lambda/api.ts';
 import { createLambdaRuntime } from './lambda/runtime.ts';
+import { fillLateBound, localAlbIdentity, localParameters } from './local-parameters.ts';
 import type { AirflowInspector } from './mwaa/airflow/instance.ts';
 import { type MwaaHandle, startMwaa } from './mwaa/index.ts';
 import { installTransferDags, type TransferDagsHandle, transferDagClients } from './mwaa/transfer-dags.ts';
@@ -142,12 +143,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
   const templatePath = resolve(options.templatePath ?? defaultTemplatePath());
   const root = resolve(options.root ?? dirname(templatePath));
+  const stackName = options.stackName ?? 'mwaa-ops';
+  const rawTemplate = parseTemplate(readFileSync(templatePath, 'utf8')) as Record<string, unknown>;
+  const albIdentity = localAlbIdentity(region, LOCAL_ACCOUNT_ID, stackName);
   const model = loadTemplate(templatePath, {
     root,
     region,
     accountId: LOCAL_ACCOUNT_ID,
-    stackName: options.stackName ?? 'mwaa-ops',
-    ...(options.parameters ? { parameters: options.parameters } : {}),
+    stackName,
+    parameters: localParameters(
+      Object.keys((rawTemplate.Parameters as Record<string, unknown> | undefined) ?? {}),
+      options.parameters ?? {},
+      albIdentity,
+    ),
     debug: (message) => log('template', message),
   });
   const clock = createClock(options.clockSpeed ?? 1);
@@ -196,10 +204,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let alb: AlbHandle;
   // The ALB forwards to functions as the template's listener rules say; the rules are read from
   // the raw template because they reference functions by logical id.
-  const albRules = rulesFromTemplate(
-    parseTemplate(readFileSync(templatePath, 'utf8')) as Record<string, unknown>,
+  // The ALB forwards to functions as the template's listener rules say (rules of resources the
+  // template's conditions left out are dropped).
+  const albRules = rulesFromTemplate(rawTemplate).filter((rule) =>
+    model.functions.some((fn) => fn.logicalId === rule.targetFunction),
   );
-  const albArn = `arn:aws:elasticloadbalancing:${region}:${LOCAL_ACCOUNT_ID}:loadbalancer/app/${options.stackName ?? 'mwaa-ops'}-local/0123456789abcdef`;
   try {
     // Independent emulators start in parallel; startup is bounded by the slowest one.
     sts = await track('STS', startSts(ctx));
@@ -223,7 +232,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           identityForAccessKey: (accessKeyId) => sts.session(accessKeyId)?.assumedRoleArn,
         }),
       ),
-      startAlb(ctx, { targets, albArn, clientId: 'mwaa-ops-local', rules: albRules }).then((handle) => {
+      startAlb(ctx, {
+        targets,
+        albArn: albIdentity.albArn,
+        clientId: albIdentity.clientId,
+        issuer: albIdentity.issuer,
+        rules: albRules,
+      }).then((handle) => {
         handles.push(handle);
         startupBreakdownMs.ALB = Date.now() - started;
         return handle;
@@ -237,6 +252,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw error;
   }
   Object.assign(services, { sns, sqs, events, stepFunctions });
+  for (const fn of model.functions)
+    fillLateBound(fn.environment, { albPublicKeyEndpoint: alb.publicKeyEndpoint });
   // The export/import DAGs deployed to every environment's DAG folder, emulated per the backup format.
   const transferDags = installTransferDags(mwaa, {
     ...transferDagClients(env),
