@@ -15,7 +15,7 @@ const root = join(benchDir, '..');
 const resultsDir = join(benchDir, 'results');
 
 /** Benchmarks in the order they run; each is `bench/<name>.bench.ts` exporting `name` and `run`. */
-const REGISTERED = ['bundles', 'local-cloud'] as const;
+const REGISTERED = ['bundles', 'local-cloud', 'triggering', 'sso', 'pause-resume', 'dags'] as const;
 
 async function load(name: string): Promise<BenchModule> {
   const module = (await import(`./${name}.bench.ts`)) as Partial<BenchModule>;

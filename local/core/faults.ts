@@ -32,6 +32,12 @@ export interface FaultRegistry {
   take(service: string, operation: string): ActiveFault | undefined;
   /** Faults injected and not yet used up (for assertions). */
   pending(): readonly ActiveFault[];
+  /**
+   * API calls seen so far, by `service:Operation`. Every emulator asks `take` once per call, so
+   * this counts the AWS calls a handler makes (benchmarks report calls per request with it).
+   */
+  calls(): Readonly<Record<string, number>>;
+  resetCalls(): void;
 }
 
 const defaultStatus = (error: string): number => {
@@ -45,6 +51,7 @@ const defaultStatus = (error: string): number => {
 
 export function createFaultRegistry(): FaultRegistry {
   let faults: ActiveFault[] = [];
+  let calls: Record<string, number> = {};
   return {
     inject(spec) {
       if (!spec.service || !spec.operation || !spec.error) {
@@ -65,6 +72,8 @@ export function createFaultRegistry(): FaultRegistry {
     },
     take(service, operation) {
       const key = service.toLowerCase();
+      const counter = `${key}:${operation}`;
+      calls[counter] = (calls[counter] ?? 0) + 1;
       const fault = faults.find(
         (f) => f.remaining > 0 && f.service === key && (f.operation === '*' || f.operation === operation),
       );
@@ -74,5 +83,9 @@ export function createFaultRegistry(): FaultRegistry {
       return fault;
     },
     pending: () => faults,
+    calls: () => ({ ...calls }),
+    resetCalls() {
+      calls = {};
+    },
   };
 }
