@@ -1,15 +1,185 @@
-/** `mwaa-ops env`: environment lifecycle (pause, resume, upgrade) and its registry. */
+/** `mwaa-ops env`: environment lifecycle (pause, resume) and its registry. */
 import type { Command } from 'commander';
+import { MwaaOpsError } from '../../functions/shared/errors.ts';
+import type { EnvironmentOps, EnvironmentOpsFactory, Operation } from '../environment-ops.ts';
+import { jsonText, keyValueLines } from '../output.ts';
+import type { CommandRuntime } from '../runtime.ts';
 import { registerGroup } from './group.ts';
 
-export function registerEnv(program: Command): Command {
-  return registerGroup(program, {
+/** The workflow execution ended in a status other than SUCCEEDED. */
+export class WorkflowFailedError extends MwaaOpsError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkflowFailedError';
+  }
+}
+
+export interface EnvDeps {
+  ops: EnvironmentOpsFactory;
+  /** The current time (execution names carry it). */
+  now?: () => Date;
+}
+
+/**
+ * `<operation>-<environment>-<yyyymmddThhmmss>`, at most 80 characters: readable in the console,
+ * unique per second, and the base of the backup id (docs/backup-format.md).
+ */
+export function executionName(operation: Operation, environment: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const room = 80 - operation.length - stamp.length - 2;
+  return `${operation}-${environment.slice(0, room)}-${stamp}`;
+}
+
+/** Poll the execution, printing each state once as it is entered, until it closes. */
+export async function follow(
+  ops: EnvironmentOps,
+  executionArn: string,
+  print: (line: string) => void,
+  pollMs = 2000,
+): Promise<{ status: string; error?: string; cause?: string; output?: unknown }> {
+  let shown = 0;
+  for (;;) {
+    const [state, entered] = await Promise.all([
+      ops.describeExecution(executionArn),
+      ops.statesEntered(executionArn),
+    ]);
+    for (const name of entered.slice(shown)) print(`  → ${name}\n`);
+    shown = entered.length;
+    if (state.status !== 'RUNNING') return state;
+    await ops.sleep(pollMs);
+  }
+}
+
+function settings(options: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  const numeric = [
+    'pollSeconds',
+    'heartbeatSeconds',
+    'drainTimeoutSeconds',
+    'exportTimeoutSeconds',
+    'importTimeoutSeconds',
+  ];
+  for (const key of numeric) {
+    if (options[key] !== undefined) {
+      const value = Number(options[key]);
+      if (!Number.isInteger(value) || value <= 0)
+        throw new MwaaOpsError(`--${key} must be a positive integer`);
+      input[key] = value;
+    }
+  }
+  if (options.drain === true) input.drain = true;
+  if (options.reloadPlugins === true) input.reloadPlugins = true;
+  return input;
+}
+
+export function registerEnv(program: Command, runtime: CommandRuntime, deps: EnvDeps): Command {
+  const group = registerGroup(program, {
     name: 'env',
-    summary: 'environment status, pause, resume and upgrade',
+    summary: 'environment status, pause and resume',
     description:
       'Operate MWAA environments. Pause backs up the metadata and deletes the environment; ' +
-      'resume recreates it and restores the metadata; upgrade changes the Airflow version in place. ' +
-      'Each runs as a Step Functions workflow that holds a per-environment lock.',
+      'resume recreates it and restores the metadata. Each runs as a Step Functions workflow that holds ' +
+      'a per-environment lock (docs/pause-resume.md).',
     planned: 'list and show environments, pause, resume, upgrade, follow an execution, release a stale lock.',
   });
+  const now = deps.now ?? (() => new Date());
+
+  const start = async (
+    operation: Operation,
+    environment: string,
+    options: Record<string, unknown>,
+    command: Command,
+  ) => {
+    const context = runtime.context(command);
+    const ops = deps.ops(context);
+    const input = { environment, ...settings(options) };
+    const arn = await ops.startExecution(operation, executionName(operation, environment, now()), input);
+    if (options.wait !== true) {
+      runtime.out(context.output === 'json' ? jsonText({ executionArn: arn }) : `${arn}\n`);
+      return;
+    }
+    if (context.output === 'text') runtime.out(`${operation} ${environment}: ${arn}\n`);
+    const result = await follow(ops, arn, (line) => {
+      if (context.output === 'text') runtime.out(line);
+    });
+    if (context.output === 'json') runtime.out(jsonText({ executionArn: arn, ...result }));
+    else if (result.status === 'SUCCEEDED')
+      runtime.out(`${operation} ${environment}: SUCCEEDED ${JSON.stringify(result.output ?? {})}\n`);
+    if (result.status !== 'SUCCEEDED') {
+      throw new WorkflowFailedError(
+        `${operation} ${environment} ${result.status}: ${result.error ?? 'no error'}: ${result.cause ?? 'no cause'}`,
+      );
+    }
+  };
+
+  const withSettings = (command: Command) =>
+    command
+      .option('--wait', 'follow the execution until it ends; exit 1 when it fails')
+      .option('--poll-seconds <n>', 'seconds between MWAA status polls (default 60)')
+      .option('--heartbeat-seconds <n>', 'the export/import must heartbeat this often (default 300)');
+
+  withSettings(
+    group
+      .command('pause <environment>')
+      .summary('back up, verify and delete an environment')
+      .description(
+        'Start the pause workflow: back up the metadata, verify the backup, then delete the environment.',
+      )
+      .option('--drain', 'wait for running DAG runs to finish first (bounded by --drain-timeout-seconds)')
+      .option('--drain-timeout-seconds <n>', 'longest drain (default 1800)')
+      .option('--export-timeout-seconds <n>', 'longest export (default 3600)'),
+  ).action((environment: string, options: Record<string, unknown>, command: Command) =>
+    start('pause', environment, options, command),
+  );
+
+  withSettings(
+    group
+      .command('resume <environment>')
+      .summary('recreate an environment and restore its metadata')
+      .description(
+        'Start the resume workflow: recreate the environment from its snapshot and restore the last verified backup. A running environment is left alone.',
+      )
+      .option(
+        '--reload-plugins',
+        'after the restore, update the environment so plugins see restored variables/connections',
+      )
+      .option('--import-timeout-seconds <n>', 'longest import (default 3600)'),
+  ).action((environment: string, options: Record<string, unknown>, command: Command) =>
+    start('resume', environment, options, command),
+  );
+
+  group
+    .command('status <environment>')
+    .summary('registry state, lock, last backup and MWAA status')
+    .action(async (environment: string, _options: unknown, command: Command) => {
+      const context = runtime.context(command);
+      const ops = deps.ops(context);
+      const [item, mwaa] = await Promise.all([ops.registry(environment), ops.mwaaStatus(environment)]);
+      const lock = item?.lock as { operation?: string; executionArn?: string } | undefined;
+      const backup = item?.lastVerifiedBackup as { backupId?: string; airflowVersion?: string } | undefined;
+      const failure = item?.lastFailure as { error?: string; executionArn?: string } | undefined;
+      if (context.output === 'json') {
+        runtime.out(jsonText({ environment, registry: item ?? null, mwaa: mwaa ?? null }));
+        return;
+      }
+      runtime.out(
+        keyValueLines(
+          [
+            ['Environment', environment],
+            ['State', String(item?.state ?? 'unknown (not in the registry)')],
+            [
+              'MWAA status',
+              mwaa
+                ? `${mwaa.status}${mwaa.airflowVersion ? ` (Airflow ${mwaa.airflowVersion})` : ''}`
+                : 'does not exist',
+            ],
+            ['Lock', lock ? `${lock.operation} by ${lock.executionArn}` : 'free'],
+            ['Last backup', backup ? `${backup.backupId} (Airflow ${backup.airflowVersion})` : 'none'],
+            ['Last failure', failure ? `${failure.error} (${failure.executionArn})` : 'none'],
+          ],
+          context.color,
+        ),
+      );
+    });
+  return group;
 }

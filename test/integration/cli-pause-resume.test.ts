@@ -1,0 +1,149 @@
+/**
+ * `mwaa-ops env|backups|schedule` against the local cloud built from template.yaml, through the
+ * same connection file `npm start -- --serve` writes: the SDK adapter (cli/environment-ops.ts)
+ * with real endpoints, stack outputs from the file, and a pause → resume cycle followed with --wait.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
+import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sdkEnvironmentOps } from '../../cli/environment-ops.ts';
+import { runCli } from '../../cli/main.ts';
+import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
+
+let cloud: LocalCloud;
+let local: CloudMwaa;
+let dir: string;
+let file: string;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ clockSpeed: 2000 });
+  local = await mwaaFor(cloud);
+  dir = mkdtempSync(join(tmpdir(), 'mwaa-ops-cli-'));
+  file = join(dir, 'local-cloud.json');
+  const outputs = Object.fromEntries(
+    Object.entries(cloud.model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, String(value)]),
+  );
+  writeFileSync(file, JSON.stringify({ ...cloud.env, ...outputs }));
+  // The local cloud creates schedule groups only for schedules it loads, not for a
+  // template's AWS::Scheduler::ScheduleGroup: create the one `sam deploy` would.
+  const scheduler = new SchedulerClient({
+    region: cloud.env.AWS_REGION,
+    credentials: {
+      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
+    },
+    endpoint: cloud.env.AWS_ENDPOINT_URL_SCHEDULER,
+  });
+  try {
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: cloud.ref('EnvironmentScheduleGroup') }));
+  } catch (error) {
+    if (!(error instanceof ConflictException)) throw error;
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await local?.close();
+  await cloud?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['--local', file, ...args], {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    // The real adapter; only its wait between polls is shortened (the cloud runs at ×2000).
+    environmentOps: (context) => ({
+      ...sdkEnvironmentOps(context),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 40)),
+    }),
+  });
+  return { code, stdout, stderr };
+}
+
+describe('mwaa-ops env, backups and schedule on the local cloud', () => {
+  it('pauses and resumes with --wait, and shows status and backups along the way', async () => {
+    const mwaa = new MWAAClient({
+      region: cloud.env.AWS_REGION,
+      credentials: {
+        accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
+      },
+      endpoint: cloud.env.AWS_ENDPOINT_URL_MWAA,
+      disableHostPrefix: true,
+    });
+    const name = 'cli-dev';
+    await mwaa.send(new CreateEnvironmentCommand(createEnvironmentInput(name, '2.10.3') as never));
+    for (;;) {
+      const out = await mwaa.send(new GetEnvironmentCommand({ Name: name }));
+      if (out.Environment?.Status === 'AVAILABLE') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    local.mwaa.airflow(name).setVariable('greeting', 'hello');
+
+    const settings = ['--poll-seconds', '60', '--heartbeat-seconds', '3600'];
+    const pause = await cli('env', 'pause', name, '--wait', ...settings);
+    expect(pause.stderr).toBe('');
+    expect(pause.code).toBe(0);
+    expect(pause.stdout).toContain('→ Verify');
+    expect(pause.stdout).toContain('→ DeleteEnvironment');
+    expect(pause.stdout).toContain(`pause ${name}: SUCCEEDED`);
+
+    const status = await cli('env', 'status', name);
+    expect(status.stdout).toMatch(/State\s+PAUSED/);
+    expect(status.stdout).toMatch(/MWAA status\s+does not exist/);
+    expect(status.stdout).toMatch(/Lock\s+free/);
+
+    const list = await cli('backups', 'list', name);
+    const backupId = list.stdout.split(/\s+/)[0] as string;
+    expect(list.stdout).toMatch(/^\d{8}T\d{6}Z-pause-cli-dev-\S+\s+committed/);
+    const show = await cli('backups', 'show', name, backupId);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('Airflow 2.10.3');
+    expect(show.stdout).toMatch(/variable\s+1 rows/);
+
+    const resume = await cli('env', 'resume', name, '--wait', ...settings);
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toContain(`resume ${name}: SUCCEEDED`);
+    expect(local.mwaa.airflow(name).variables()).toEqual({ greeting: 'hello' });
+    expect((await cli('env', 'status', name)).stdout).toMatch(/State\s+RUNNING/);
+
+    // A second resume is a no-op; a pause of an unknown environment fails with its cause.
+    expect((await cli('env', 'resume', name, '--wait', ...settings)).stdout).toContain('"noop":true');
+    const missing = await cli('env', 'pause', 'cli-missing', '--wait', ...settings);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('EnvironmentNotFoundError');
+  }, 120_000);
+
+  it('sets, lists and deletes pause/resume schedules', async () => {
+    const set = await cli(
+      'schedule',
+      'set',
+      'pause',
+      'cli-dev',
+      'cron(0 20 ? * MON-FRI *)',
+      '--time-zone',
+      'Europe/Berlin',
+    );
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect((await cli('schedule', 'set', 'resume', 'cli-dev', 'cron(0 7 ? * MON-FRI *)')).code).toBe(0);
+    const list = await cli('schedule', 'list');
+    expect(list.stdout).toContain('pause  cli-dev');
+    expect(list.stdout).toContain('cron(0 20 ? * MON-FRI *) (Europe/Berlin)');
+    expect(list.stdout).toContain('resume cli-dev');
+    expect((await cli('schedule', 'delete', 'pause', 'cli-dev')).code).toBe(0);
+    const after = await cli('schedule', 'list');
+    expect(after.stdout).not.toContain('pause  cli-dev');
+    expect(after.stdout).toContain('resume cli-dev');
+  }, 60_000);
+});

@@ -1,0 +1,180 @@
+import { describe, expect, it } from '@jest/globals';
+import { executionName } from '../../cli/commands/env.ts';
+import type { EnvironmentOps, ExecutionState, ScheduleSummary } from '../../cli/environment-ops.ts';
+import { runCli } from '../../cli/main.ts';
+
+/** A fake of the AWS side: executions follow a scripted list of (state, status) steps. */
+function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
+  const started: Array<{ operation: string; name: string; input: Record<string, unknown> }> = [];
+  const schedules: ScheduleSummary[] = [];
+  let poll = 0;
+  const ops: EnvironmentOps = {
+    startExecution: async (operation, name, input) => {
+      started.push({ operation, name, input });
+      return `arn:aws:states:us-east-1:1:execution:m:${name}`;
+    },
+    describeExecution: async () => steps[Math.min(poll, steps.length - 1)]!.state,
+    statesEntered: async () => {
+      const step = steps[Math.min(poll, steps.length - 1)]!;
+      return step.entered;
+    },
+    registry: async (environment) =>
+      environment === 'dev'
+        ? {
+            environment,
+            state: 'PAUSED',
+            lastVerifiedBackup: { backupId: '20261126T190000Z-pause-dev', airflowVersion: '2.10.3' },
+          }
+        : undefined,
+    mwaaStatus: async () => undefined,
+    listBackups: async () => [
+      {
+        backupId: '20261126T190000Z-b',
+        prefix: 'backups/dev/20261126T190000Z-b/',
+        committed: true,
+        bytes: 10,
+      },
+      {
+        backupId: '20261125T190000Z-a',
+        prefix: 'backups/dev/20261125T190000Z-a/',
+        committed: false,
+        bytes: 3,
+      },
+    ],
+    manifest: async (_env, backupId) =>
+      backupId === 'missing'
+        ? undefined
+        : {
+            airflowVersion: '2.10.3',
+            kind: 'database',
+            createdAt: 'x',
+            tables: { variable: { rows: 2, bytes: 9 } },
+          },
+    putSchedule: async (s) => {
+      schedules.push({ ...s, name: `${s.operation}-${s.environment}`, state: 'ENABLED' });
+      return `${s.operation}-${s.environment}`;
+    },
+    listSchedules: async () => schedules,
+    deleteSchedule: async () => {},
+    sleep: async () => {
+      poll += 1;
+    },
+  };
+  return { ops, started, schedules };
+}
+
+async function run(args: string[], ops: EnvironmentOps) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    environmentOps: () => ops,
+    sources: { env: {}, cwd: '/tmp', projectRoot: '/tmp', readFile: () => '', stdoutIsTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('mwaa-ops env pause|resume|status', () => {
+  it('names executions after the operation, environment and UTC second, within 80 characters', () => {
+    const at = new Date('2026-11-26T19:00:05.123Z');
+    expect(executionName('pause', 'dev', at)).toBe('pause-dev-20261126T190005');
+    expect(executionName('resume', 'x'.repeat(100), at)).toHaveLength(80);
+  });
+
+  it('starts the workflow with the settings given and prints the ARN without --wait', async () => {
+    const fake = fakeOps([{ entered: [], state: { status: 'RUNNING' } }]);
+    const result = await run(['env', 'pause', 'dev', '--poll-seconds', '30', '--drain'], fake.ops);
+    expect(result.code).toBe(0);
+    expect(fake.started[0]).toMatchObject({
+      operation: 'pause',
+      input: { environment: 'dev', pollSeconds: 30, drain: true },
+    });
+    expect(result.stdout).toMatch(/^arn:aws:states:.*:execution:m:pause-dev-\d{8}T\d{6}\n$/);
+  });
+
+  it('follows with --wait, printing each state once, and exits 0 on success', async () => {
+    const fake = fakeOps([
+      { entered: ['ApplyDefaults', 'TakeLock'], state: { status: 'RUNNING' } },
+      { entered: ['ApplyDefaults', 'TakeLock', 'GetEnvironment'], state: { status: 'RUNNING' } },
+      {
+        entered: ['ApplyDefaults', 'TakeLock', 'GetEnvironment', 'Resumed'],
+        state: { status: 'SUCCEEDED', output: { state: 'RUNNING' } },
+      },
+    ]);
+    const result = await run(['env', 'resume', 'dev', '--wait'], fake.ops);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/→ TakeLock/g)).toHaveLength(1);
+    expect(result.stdout).toContain('→ Resumed');
+    expect(result.stdout).toContain('SUCCEEDED');
+  });
+
+  it('exits 1 with the error and cause when the workflow fails', async () => {
+    const fake = fakeOps([
+      {
+        entered: ['TakeLock', 'LockHeld'],
+        state: {
+          status: 'FAILED',
+          error: 'LockHeldError',
+          cause: 'Another operation holds the lock of environment dev',
+        },
+      },
+    ]);
+    const result = await run(['env', 'pause', 'dev', '--wait'], fake.ops);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'WorkflowFailedError: pause dev FAILED: LockHeldError: Another operation holds the lock',
+    );
+  });
+
+  it('rejects a non-numeric setting before starting anything', async () => {
+    const fake = fakeOps([{ entered: [], state: { status: 'RUNNING' } }]);
+    const result = await run(['env', 'pause', 'dev', '--poll-seconds', 'soon'], fake.ops);
+    expect(result.code).toBe(1);
+    expect(fake.started).toHaveLength(0);
+  });
+
+  it('shows the registry state, lock and last backup', async () => {
+    const result = await run(['env', 'status', 'dev'], fakeOps([]).ops);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/State\s+PAUSED/);
+    expect(result.stdout).toMatch(/MWAA status\s+does not exist/);
+    expect(result.stdout).toContain('20261126T190000Z-pause-dev (Airflow 2.10.3)');
+  });
+});
+
+describe('mwaa-ops backups and schedule', () => {
+  it('lists backups newest first and marks incomplete ones', async () => {
+    const result = await run(['backups', 'list', 'dev'], fakeOps([]).ops);
+    expect(result.stdout.split('\n')[0]).toContain('20261126T190000Z-b  committed');
+    expect(result.stdout).toContain('INCOMPLETE');
+  });
+
+  it('refuses to show a backup without a manifest', async () => {
+    const result = await run(['backups', 'show', 'dev', 'missing'], fakeOps([]).ops);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('incomplete');
+  });
+
+  it('sets and lists a pause schedule; rejects an unknown operation', async () => {
+    const fake = fakeOps([]);
+    const set = await run(
+      ['schedule', 'set', 'pause', 'dev', 'cron(0 20 ? * MON-FRI *)', '--time-zone', 'Europe/Berlin'],
+      fake.ops,
+    );
+    expect(set.code).toBe(0);
+    expect(fake.schedules[0]).toMatchObject({
+      operation: 'pause',
+      environment: 'dev',
+      timeZone: 'Europe/Berlin',
+    });
+    const list = await run(['schedule', 'list'], fake.ops);
+    expect(list.stdout).toContain('cron(0 20 ? * MON-FRI *) (Europe/Berlin)');
+    const bad = await run(['schedule', 'set', 'stop', 'dev', 'rate(1 day)'], fake.ops);
+    expect(bad.code).toBe(1);
+  });
+});
