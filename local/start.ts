@@ -15,6 +15,7 @@ import { webServerUrl } from '../functions/shared/web-server-url.ts';
 import { demoClients } from './demo/clients.ts';
 import { DEMO_ENVIRONMENT, environmentChapter } from './demo/environment.ts';
 import { createNarrator } from './demo/narrator.ts';
+import { pauseResumeChapter } from './demo/pause-resume.ts';
 import { ssoChapter } from './demo/sso.ts';
 import { triggeringChapter } from './demo/triggering.ts';
 import { type LocalCloud, startLocalCloud } from './index.ts';
@@ -57,6 +58,7 @@ if (cloud) {
   await environmentChapter(cloud, clients, narrator);
   await triggeringChapter(cloud, clients, narrator);
   await ssoChapter(cloud, clients, narrator);
+  await pauseResumeChapter(cloud, narrator);
 }
 
 const ok = narrator.summary();
