@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type ClientFactory, sdkClients } from './clients.ts';
 import { registerBackups } from './commands/backups.ts';
 import { registerEnv } from './commands/env.ts';
+import { registerEnvUpgrade } from './commands/env-upgrade.ts';
 import { registerFlows } from './commands/flows.ts';
 import { registerRbac } from './commands/rbac.ts';
 import { registerSchedule } from './commands/schedule.ts';
@@ -23,9 +24,11 @@ import {
   processSources,
   UsageError,
 } from './context.ts';
+import { type EnvironmentOpsFactory, sdkEnvironmentOps } from './environment-ops.ts';
 import { type FlowsStoreFactory, sdkFlowsStore } from './flows-store.ts';
 import { treeHelp } from './help.ts';
 import { createRuntime } from './runtime.ts';
+import { sdkUpgradeOps, type UpgradeOpsFactory } from './upgrade-ops.ts';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -38,6 +41,8 @@ export interface CliDeps {
   readonly sources: ContextSources;
   readonly flows: FlowsStoreFactory;
   readonly readInput: (path: string) => string;
+  readonly environmentOps: EnvironmentOpsFactory;
+  readonly upgradeOps: UpgradeOpsFactory;
 }
 
 function defaultDeps(): CliDeps {
@@ -48,6 +53,8 @@ function defaultDeps(): CliDeps {
     sources: processSources(),
     flows: sdkFlowsStore,
     readInput: (path) => readFileSync(path === '-' ? 0 : path, 'utf8'),
+    environmentOps: sdkEnvironmentOps,
+    upgradeOps: sdkUpgradeOps,
   };
 }
 
@@ -116,11 +123,12 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   });
   registerWhoami(program, runtime);
   registerFlows(program, runtime, { store: deps.flows, readInput: deps.readInput });
-  registerRbac(program);
-  registerEnv(program);
-  registerBackups(program);
-  registerSchedule(program);
-  registerVersions(program);
+  registerRbac(program, runtime);
+  const env = registerEnv(program, runtime, { ops: deps.environmentOps });
+  registerEnvUpgrade(env, runtime, { ops: deps.upgradeOps });
+  registerBackups(program, runtime, { ops: deps.environmentOps });
+  registerSchedule(program, runtime, { ops: deps.environmentOps });
+  registerVersions(program, runtime);
   return program;
 }
 

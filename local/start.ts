@@ -18,6 +18,7 @@ import { createNarrator } from './demo/narrator.ts';
 import { pauseResumeChapter } from './demo/pause-resume.ts';
 import { ssoChapter } from './demo/sso.ts';
 import { triggeringChapter } from './demo/triggering.ts';
+import { upgradeChapter } from './demo/upgrade.ts';
 import { type LocalCloud, startLocalCloud } from './index.ts';
 
 const { values } = parseArgs({
@@ -59,6 +60,7 @@ if (cloud) {
   await triggeringChapter(cloud, clients, narrator);
   await ssoChapter(cloud, clients, narrator);
   await pauseResumeChapter(cloud, narrator);
+  await upgradeChapter(cloud, clients, narrator);
 }
 
 const ok = narrator.summary();

@@ -1,19 +1,13 @@
 /**
- * The Airflow versions the local MWAA accepts and what differs between them. The project will
- * later keep the supported versions and allowed upgrades in one data file; until then this is
- * the single place the emulator reads them from.
+ * The Airflow versions the local MWAA accepts and what differs between them. The versions and
+ * the allowed in-place changes come from the project's version matrix
+ * (functions/shared/versions/airflow-versions.json), the same data the upgrade workflow, the CLI
+ * and docs/upgrades.md read, so the emulator cannot drift from them.
  */
+import { checkVersionChange, SUPPORTED_VERSIONS } from '../../../functions/shared/versions/matrix.ts';
 
-/** Airflow versions MWAA offers, oldest first. */
-export const SUPPORTED_AIRFLOW_VERSIONS = [
-  '2.7.2',
-  '2.8.1',
-  '2.9.2',
-  '2.10.1',
-  '2.10.3',
-  '2.11.0',
-  '3.0.6',
-] as const;
+/** Airflow versions MWAA offers, oldest first (from the version matrix). */
+export const SUPPORTED_AIRFLOW_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.map((v) => v.version);
 
 /** What CreateEnvironment uses when the request names no version (MWAA picks a recent 2.x). */
 export const DEFAULT_AIRFLOW_VERSION = '2.11.0';
@@ -49,17 +43,13 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /**
- * MWAA's in-place version change rules (user guide): within a major version up or down; 2.x to
- * 3.x only from 2.11.x; 3.x back only to 2.11.x. Returns why a change is refused, or undefined.
+ * MWAA's in-place version change rules, from the version matrix: within a major version up or
+ * down; 2.x to 3.x only from 2.11.x; 3.x back only to 2.11.x. Returns why a change is refused
+ * (as UpdateEnvironment's ValidationException says it), or undefined when it is allowed or no
+ * change at all.
  */
 export function versionChangeProblem(from: string, to: string): string | undefined {
-  if (from === to) return undefined;
-  const a = flavorOf(from);
-  const b = flavorOf(to);
-  if (a.major === b.major) return undefined;
-  const elevenX = (v: string) => v.startsWith('2.11.');
-  if (a.major === 2 && !elevenX(from))
-    return `Upgrading from Airflow ${from} to ${to} is not supported; upgrade to 2.11 first.`;
-  if (b.major === 2 && !elevenX(to)) return `Airflow ${from} can only be changed back to 2.11.x, not ${to}.`;
-  return undefined;
+  const check = checkVersionChange(from, to);
+  if (check.allowed || check.kind === 'none') return undefined;
+  return `Airflow ${from} cannot be changed to ${to} in place: ${check.reason}.`;
 }
