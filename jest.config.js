@@ -3,7 +3,12 @@
 const swc = [
   '@swc/jest',
   {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2024' },
+    jsc: {
+      parser: { syntax: 'typescript', importAttributes: true },
+      target: 'es2024',
+      // Keep `with { type: 'json' }` so Node's ESM loader accepts JSON imports.
+      experimental: { keepImportAttributes: true },
+    },
     module: { type: 'es6' },
     sourceMaps: 'inline',
   },
