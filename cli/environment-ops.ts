@@ -15,25 +15,16 @@ import {
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sdkConfig } from './clients.ts';
 import type { CliContext } from './context.ts';
 import { stackOutputs } from './stack-outputs.ts';
+import { type ExecutionWatcher, sfnWorkflowRunner, sleep } from './workflow-runner.ts';
 
 export type Operation = 'pause' | 'resume';
 
-export interface ExecutionState {
-  status: string;
-  error?: string;
-  cause?: string;
-  output?: unknown;
-}
+export type { ExecutionState } from './workflow-runner.ts';
 
 export interface BackupSummary {
   backupId: string;
@@ -53,11 +44,8 @@ export interface ScheduleSummary {
   state: string;
 }
 
-export interface EnvironmentOps {
+export interface EnvironmentOps extends ExecutionWatcher {
   startExecution(operation: Operation, name: string, input: Record<string, unknown>): Promise<string>;
-  describeExecution(executionArn: string): Promise<ExecutionState>;
-  /** Names of the states entered so far, oldest first. */
-  statesEntered(executionArn: string): Promise<string[]>;
   /** The EnvironmentsTable item, unmarshalled; undefined when absent. */
   registry(environment: string): Promise<Record<string, unknown> | undefined>;
   /** MWAA status, or undefined when the environment does not exist. */
@@ -68,7 +56,6 @@ export interface EnvironmentOps {
   putSchedule(schedule: Omit<ScheduleSummary, 'name' | 'state'>): Promise<string>;
   listSchedules(): Promise<ScheduleSummary[]>;
   deleteSchedule(operation: Operation, environment: string): Promise<void>;
-  sleep(ms: number): Promise<void>;
 }
 
 export type EnvironmentOpsFactory = (context: CliContext) => EnvironmentOps;
@@ -78,7 +65,7 @@ export const scheduleName = (operation: Operation, environment: string) => `${op
 
 export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
   const output = stackOutputs(context);
-  const sfn = new SFNClient(sdkConfig(context, 'SFN'));
+  const runner = sfnWorkflowRunner(new SFNClient(sdkConfig(context, 'SFN')));
   const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig(context, 'DYNAMODB')));
   const mwaaConfig = sdkConfig(context, 'MWAA');
   const mwaa = new MWAAClient({ ...mwaaConfig, disableHostPrefix: 'endpoint' in mwaaConfig });
@@ -89,40 +76,9 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
     output(operation === 'pause' ? 'PauseEnvironmentStateMachineArn' : 'ResumeEnvironmentStateMachineArn');
 
   return {
-    async startExecution(operation, name, input) {
-      const out = await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: await machine(operation),
-          name,
-          input: JSON.stringify(input),
-        }),
-      );
-      return out.executionArn ?? '';
-    },
-    async describeExecution(executionArn) {
-      const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return {
-        status: out.status ?? 'UNKNOWN',
-        ...(out.error ? { error: out.error } : {}),
-        ...(out.cause ? { cause: out.cause } : {}),
-        ...(out.output ? { output: JSON.parse(out.output) } : {}),
-      };
-    },
-    async statesEntered(executionArn) {
-      const names: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await sfn.send(
-          new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
-        );
-        for (const event of page.events ?? []) {
-          const name = event.stateEnteredEventDetails?.name;
-          if (event.type?.endsWith('StateEntered') && name) names.push(name);
-        }
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return names;
-    },
+    startExecution: async (operation, name, input) => runner.start(await machine(operation), name, input),
+    describeExecution: runner.describeExecution,
+    statesEntered: runner.statesEntered,
     async registry(environment) {
       const out = await dynamodb.send(
         new GetCommand({
@@ -244,6 +200,6 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
         }),
       );
     },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
   };
 };

@@ -4,38 +4,26 @@
  * `UpgradeEnvironmentStateMachineArn`.
  */
 import { GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { sdkConfig } from './clients.ts';
 import type { CliContext } from './context.ts';
 import { stackOutputs } from './stack-outputs.ts';
+import { type ExecutionState, type ExecutionWatcher, sfnWorkflowRunner, sleep } from './workflow-runner.ts';
 
-export interface UpgradeExecutionState {
-  status: string;
-  error?: string;
-  cause?: string;
-  output?: unknown;
-}
+/** Kept as an alias so existing imports keep working. */
+export type UpgradeExecutionState = ExecutionState;
 
-export interface UpgradeOps {
+export interface UpgradeOps extends ExecutionWatcher {
   /** MWAA status and Airflow version, or undefined when the environment does not exist. */
   environment(name: string): Promise<{ status: string; airflowVersion: string } | undefined>;
   startUpgrade(executionName: string, input: Record<string, unknown>): Promise<string>;
-  describeExecution(executionArn: string): Promise<UpgradeExecutionState>;
-  /** Names of the states entered so far, oldest first. */
-  statesEntered(executionArn: string): Promise<string[]>;
-  sleep(ms: number): Promise<void>;
 }
 
 export type UpgradeOpsFactory = (context: CliContext) => UpgradeOps;
 
 export const sdkUpgradeOps: UpgradeOpsFactory = (context) => {
   const output = stackOutputs(context);
-  const sfn = new SFNClient(sdkConfig(context, 'SFN'));
+  const runner = sfnWorkflowRunner(new SFNClient(sdkConfig(context, 'SFN')));
   const mwaaConfig = sdkConfig(context, 'MWAA');
   // An endpoint override (the local cloud) needs disableHostPrefix (ARCHITECTURE §3).
   const mwaa = new MWAAClient({ ...mwaaConfig, disableHostPrefix: 'endpoint' in mwaaConfig });
@@ -52,40 +40,10 @@ export const sdkUpgradeOps: UpgradeOpsFactory = (context) => {
         throw error;
       }
     },
-    async startUpgrade(name, input) {
-      const out = await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: await output('UpgradeEnvironmentStateMachineArn'),
-          name,
-          input: JSON.stringify(input),
-        }),
-      );
-      return out.executionArn ?? '';
-    },
-    async describeExecution(executionArn) {
-      const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return {
-        status: out.status ?? 'UNKNOWN',
-        ...(out.error ? { error: out.error } : {}),
-        ...(out.cause ? { cause: out.cause } : {}),
-        ...(out.output ? { output: JSON.parse(out.output) } : {}),
-      };
-    },
-    async statesEntered(executionArn) {
-      const names: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await sfn.send(
-          new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
-        );
-        for (const event of page.events ?? []) {
-          const name = event.stateEnteredEventDetails?.name;
-          if (event.type?.endsWith('StateEntered') && name) names.push(name);
-        }
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return names;
-    },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    startUpgrade: async (name, input) =>
+      runner.start(await output('UpgradeEnvironmentStateMachineArn'), name, input),
+    describeExecution: runner.describeExecution,
+    statesEntered: runner.statesEntered,
+    sleep,
   };
 };

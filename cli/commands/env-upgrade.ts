@@ -12,6 +12,7 @@ import {
 import { jsonText } from '../output.ts';
 import type { CommandRuntime } from '../runtime.ts';
 import type { UpgradeOps, UpgradeOpsFactory } from '../upgrade-ops.ts';
+import { pollExecution } from '../workflow-runner.ts';
 
 /** The upgrade execution ended in a status other than SUCCEEDED. */
 export class UpgradeFailedError extends MwaaOpsError {
@@ -80,30 +81,27 @@ export async function followUpgrade(
   print: (line: string) => void,
   pollMs: number,
 ) {
-  let shown = 0;
   const seen = new Set<string>();
   let lastStatus = '';
-  for (;;) {
-    const [state, entered] = await Promise.all([
-      ops.describeExecution(executionArn),
-      ops.statesEntered(executionArn),
-    ]);
-    for (const name of entered.slice(shown)) {
-      if (HIDDEN.has(name) || (QUIET.has(name) && seen.has(name))) continue;
-      seen.add(name);
-      if (PROGRESS[name]) print(`  → ${PROGRESS[name]}\n`);
-      else if (!QUIET.has(name)) print(`  → ${name}\n`);
-    }
-    shown = entered.length;
-    if (seen.has('UpdateEnvironment') && state.status === 'RUNNING') {
-      const mwaa = await ops.environment(environment);
-      const status = mwaa ? `${mwaa.status} (Airflow ${mwaa.airflowVersion})` : 'does not exist';
-      if (status !== lastStatus) print(`    MWAA: ${status}\n`);
-      lastStatus = status;
-    }
-    if (state.status !== 'RUNNING') return state;
-    await ops.sleep(pollMs);
-  }
+  return pollExecution(
+    ops,
+    executionArn,
+    async (entered, state) => {
+      for (const name of entered) {
+        if (HIDDEN.has(name) || (QUIET.has(name) && seen.has(name))) continue;
+        seen.add(name);
+        if (PROGRESS[name]) print(`  → ${PROGRESS[name]}\n`);
+        else if (!QUIET.has(name)) print(`  → ${name}\n`);
+      }
+      if (seen.has('UpdateEnvironment') && state.status === 'RUNNING') {
+        const mwaa = await ops.environment(environment);
+        const status = mwaa ? `${mwaa.status} (Airflow ${mwaa.airflowVersion})` : 'does not exist';
+        if (status !== lastStatus) print(`    MWAA: ${status}\n`);
+        lastStatus = status;
+      }
+    },
+    pollMs,
+  );
 }
 
 function positive(options: Record<string, unknown>, key: string, flag: string): number | undefined {

@@ -4,6 +4,7 @@ import { MwaaOpsError } from '../../functions/shared/errors.ts';
 import type { EnvironmentOps, EnvironmentOpsFactory, Operation } from '../environment-ops.ts';
 import { jsonText, keyValueLines } from '../output.ts';
 import type { CommandRuntime } from '../runtime.ts';
+import { type ExecutionState, pollExecution } from '../workflow-runner.ts';
 import { registerGroup } from './group.ts';
 
 /** The workflow execution ended in a status other than SUCCEEDED. */
@@ -31,23 +32,20 @@ export function executionName(operation: Operation, environment: string, now: Da
 }
 
 /** Poll the execution, printing each state once as it is entered, until it closes. */
-export async function follow(
+export function follow(
   ops: EnvironmentOps,
   executionArn: string,
   print: (line: string) => void,
   pollMs = 2000,
-): Promise<{ status: string; error?: string; cause?: string; output?: unknown }> {
-  let shown = 0;
-  for (;;) {
-    const [state, entered] = await Promise.all([
-      ops.describeExecution(executionArn),
-      ops.statesEntered(executionArn),
-    ]);
-    for (const name of entered.slice(shown)) print(`  → ${name}\n`);
-    shown = entered.length;
-    if (state.status !== 'RUNNING') return state;
-    await ops.sleep(pollMs);
-  }
+): Promise<ExecutionState> {
+  return pollExecution(
+    ops,
+    executionArn,
+    (entered) => {
+      for (const name of entered) print(`  → ${name}\n`);
+    },
+    pollMs,
+  );
 }
 
 function settings(options: Record<string, unknown>): Record<string, unknown> {

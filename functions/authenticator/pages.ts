@@ -3,23 +3,12 @@
  * the headers every answer carries. Everything interpolated goes through `escapeHtml`; error
  * pages show fixed messages only, never request input.
  */
+import { escapeHtml } from '../shared/html.ts';
 import type { AirflowRole } from './roles.ts';
 
+export { escapeHtml };
+
 export const LOGIN_PATH = '/aws_mwaa/aws-console-sso';
-
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-/** Escape text for element content and quoted attribute values. */
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"'`]/g, (c) => ENTITIES[c] ?? c);
-}
 
 /** Headers on every answer: never cached, never framed, no sniffing, no referrer, tight CSP. */
 export const SECURITY_HEADERS: Readonly<Record<string, string[]>> = {

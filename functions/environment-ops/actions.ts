@@ -9,6 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  dispatchAction,
+  type ActionInput as Input,
+  requiredString as str,
+} from '../shared/action-dispatch.ts';
 import type { AirflowClient } from '../shared/airflow/index.ts';
 import { DagNotFoundError, MAX_REST_PATH } from '../shared/airflow/index.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -18,15 +23,6 @@ import { CanaryTriggerError } from './errors.ts';
 export interface EnvironmentOpsDeps {
   airflow: Pick<AirflowClient, 'rest' | 'triggerDagRun' | 'reset'>;
   log: Pick<Logger, 'info' | 'warn'>;
-}
-
-type Input = Record<string, unknown>;
-
-function str(input: Input, field: string): string {
-  const value = input[field];
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new ValidationError(`Input field "${field}" must be a non-empty string`, { context: { field } });
-  return value;
 }
 
 function optionalStr(input: Input, field: string): string | undefined {
@@ -164,14 +160,6 @@ const ACTIONS = {
 export type Action = keyof typeof ACTIONS;
 
 /** Dispatch on `input.action`. */
-export async function handleEnvironmentOp(event: unknown, deps: EnvironmentOpsDeps): Promise<unknown> {
-  if (event === null || typeof event !== 'object' || Array.isArray(event))
-    throw new ValidationError('The input must be an object with an "action"');
-  const input = event as Input;
-  const action = input.action;
-  if (typeof action !== 'string' || !Object.hasOwn(ACTIONS, action))
-    throw new ValidationError(
-      `Unknown action ${JSON.stringify(action)}; expected one of ${Object.keys(ACTIONS).join(', ')}`,
-    );
-  return ACTIONS[action as Action](input, deps);
+export function handleEnvironmentOp(event: unknown, deps: EnvironmentOpsDeps): Promise<unknown> {
+  return dispatchAction(ACTIONS, event, deps);
 }

@@ -17,6 +17,11 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  dispatchAction,
+  type ActionInput as Input,
+  requiredString as str,
+} from '../shared/action-dispatch.ts';
 import type { AirflowClient } from '../shared/airflow/index.ts';
 import { DagNotFoundError } from '../shared/airflow/index.ts';
 import { parseVersion } from '../shared/airflow/versions.ts';
@@ -61,15 +66,6 @@ export interface TransferDeps {
   kmsKeyArn?: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
-}
-
-type Input = Record<string, unknown>;
-
-function str(input: Input, field: string): string {
-  const value = input[field];
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new ValidationError(`Input field "${field}" must be a non-empty string`, { context: { field } });
-  return value;
 }
 
 function location(input: Input, deps: TransferDeps) {
@@ -397,14 +393,6 @@ const ACTIONS = {
 export type Action = keyof typeof ACTIONS;
 
 /** Dispatch on `input.action`. */
-export async function handleTransfer(event: unknown, deps: TransferDeps): Promise<unknown> {
-  if (event === null || typeof event !== 'object' || Array.isArray(event))
-    throw new ValidationError('The input must be an object with an "action"');
-  const input = event as Input;
-  const action = input.action;
-  if (typeof action !== 'string' || !Object.hasOwn(ACTIONS, action))
-    throw new ValidationError(
-      `Unknown action ${JSON.stringify(action)}; expected one of ${Object.keys(ACTIONS).join(', ')}`,
-    );
-  return ACTIONS[action as Action](input, deps);
+export function handleTransfer(event: unknown, deps: TransferDeps): Promise<unknown> {
+  return dispatchAction(ACTIONS, event, deps);
 }

@@ -3,10 +3,11 @@
  * snapshot, countRunning, export, verify, recreate, import, findBackup, unpauseActiveDags).
  * Wiring only; the logic is in actions.ts and rest-transfer.ts.
  */
+import { actionHandler } from '../shared/action-dispatch.ts';
 import { airflowClient } from '../shared/airflow/index.ts';
 import { dynamodbClient, mwaaClient, s3Client, sfnClient, shared } from '../shared/aws-clients.ts';
 import { createS3BackupStore } from '../shared/backup/store.ts';
-import { logger, withObservability } from '../shared/observability.ts';
+import { logger } from '../shared/observability.ts';
 import { handleTransfer, type TransferDeps } from './actions.ts';
 import { readTransferConfig } from './config.ts';
 
@@ -30,21 +31,4 @@ const deps: TransferDeps = {
   log: logger,
 };
 
-export const handler = withObservability(async (event: unknown) => {
-  // Correlation ids only: the input also carries the task token, which is never logged.
-  const input = (event ?? {}) as Record<string, unknown>;
-  logger.appendKeys({
-    action: typeof input.action === 'string' ? input.action : undefined,
-    environment: typeof input.environment === 'string' ? input.environment : undefined,
-    executionArn: typeof input.executionArn === 'string' ? input.executionArn : undefined,
-  });
-  try {
-    const result = await handleTransfer(event, deps);
-    logger.info('action done');
-    return result;
-  } catch (error) {
-    const { name, message } = error as Error;
-    logger.warn('action failed', { error: { name, message } });
-    throw error;
-  }
-});
+export const handler = actionHandler((event) => handleTransfer(event, deps));

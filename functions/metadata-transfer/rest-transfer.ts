@@ -85,6 +85,14 @@ const EXCLUDED = {
   trigger: "kwargs are encrypted with the environment's own Fernet key",
 };
 
+/** Connection fields that the REST API and the backup's `connection` table name alike. */
+const CONNECTION_DETAILS = ['description', 'host', 'schema', 'login', 'password', 'port', 'extra'] as const;
+
+/** The shared connection fields of `source`, null when absent (both directions of the transfer). */
+function connectionDetails(source: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(CONNECTION_DETAILS.map((field) => [field, source[field] ?? null]));
+}
+
 function expect2xx(response: RestResponse, what: string): Record<string, unknown> {
   if (response.status >= 200 && response.status < 300)
     return (response.body ?? {}) as Record<string, unknown>;
@@ -181,17 +189,7 @@ export async function exportThroughRest(
         .map((v) => ({ key: v.key, val: v.value, description: v.description ?? null }))
         .sort(byKey('key')),
       connection: connections
-        .map((c) => ({
-          conn_id: c.connection_id,
-          conn_type: c.conn_type,
-          description: c.description ?? null,
-          host: c.host ?? null,
-          schema: c.schema ?? null,
-          login: c.login ?? null,
-          password: c.password ?? null,
-          port: c.port ?? null,
-          extra: c.extra ?? null,
-        }))
+        .map((c) => ({ conn_id: c.connection_id, conn_type: c.conn_type, ...connectionDetails(c) }))
         .sort(byKey('conn_id')),
       slot_pool: pools
         .map((p) => ({
@@ -255,6 +253,50 @@ function byKey(...keys: string[]) {
   };
 }
 
+/** One REST collection that an import makes equal to the backup. */
+interface SyncedCollection {
+  /** Path segment and list member: `variables`, `connections`, `pools`. */
+  collection: string;
+  /** The id field of a listed item. */
+  idField: string;
+  /** Singular noun for error messages. */
+  label: string;
+  /** An id Airflow refuses to delete; left in place when the backup lacks it. */
+  undeletable?: string;
+}
+
+/**
+ * Make `spec.collection` hold exactly `wanted`: PATCH the items that exist, POST the others,
+ * DELETE what the backup does not hold, then heartbeat. Re-running it is harmless.
+ */
+async function syncCollection(
+  deps: RestTransferDeps,
+  environment: string,
+  spec: SyncedCollection,
+  wanted: Array<{ id: string; body: Record<string, unknown> }>,
+): Promise<void> {
+  const { rest } = deps.airflow;
+  const { collection, idField, label } = spec;
+  const existing = new Set(
+    (await listAll(deps, environment, `/${collection}`, collection)).map((item) => String(item[idField])),
+  );
+  for (const { id, body } of wanted) {
+    const response = existing.has(id)
+      ? await rest(environment, { method: 'PATCH', path: itemPath(collection, id), body })
+      : await rest(environment, { method: 'POST', path: `/${collection}`, body });
+    expect2xx(response, `restore ${label} ${id}`);
+  }
+  const wantedIds = new Set(wanted.map((item) => item.id));
+  for (const id of existing) {
+    if (!wantedIds.has(id) && id !== spec.undeletable)
+      expect2xx(
+        await rest(environment, { method: 'DELETE', path: itemPath(collection, id) }),
+        `delete ${label} ${id}`,
+      );
+  }
+  await deps.heartbeat();
+}
+
 /**
  * Restore variables, connections and pools with replace semantics, then unpause `activeDags`;
  * the answer counts what the target holds afterwards, checked against the manifest.
@@ -271,90 +313,41 @@ export async function importThroughRest(
     const body = files.get(name);
     return entry && body ? readTableFile(body, entry.columns) : [];
   };
-  const { rest } = deps.airflow;
 
-  // Variables: update or create each, then remove the ones the backup does not hold.
-  const variables = read('variable');
-  const existingVars = new Set(
-    (await listAll(deps, environment, '/variables', 'variables')).map((v) => String(v.key)),
+  // Variables, connections, pools: update or create each, then remove the ones the backup does not hold.
+  await syncCollection(
+    deps,
+    environment,
+    { collection: 'variables', idField: 'key', label: 'variable' },
+    read('variable').map((v) => ({
+      id: String(v.key),
+      body: { key: v.key, value: v.val ?? '', description: v.description ?? null },
+    })),
   );
-  for (const v of variables) {
-    const body = { key: v.key, value: v.val ?? '', description: v.description ?? null };
-    const key = String(v.key);
-    const response = existingVars.has(key)
-      ? await rest(environment, { method: 'PATCH', path: itemPath('variables', key), body })
-      : await rest(environment, { method: 'POST', path: '/variables', body });
-    expect2xx(response, `restore variable ${key}`);
-  }
-  const wantedVars = new Set(variables.map((v) => String(v.key)));
-  for (const key of existingVars) {
-    if (!wantedVars.has(key))
-      expect2xx(
-        await rest(environment, { method: 'DELETE', path: itemPath('variables', key) }),
-        `delete variable ${key}`,
-      );
-  }
-  await deps.heartbeat();
-
-  const connections = read('connection');
-  const existingConns = new Set(
-    (await listAll(deps, environment, '/connections', 'connections')).map((c) => String(c.connection_id)),
+  await syncCollection(
+    deps,
+    environment,
+    { collection: 'connections', idField: 'connection_id', label: 'connection' },
+    read('connection').map((c) => ({
+      id: String(c.conn_id),
+      body: { connection_id: String(c.conn_id), conn_type: c.conn_type, ...connectionDetails(c) },
+    })),
   );
-  for (const c of connections) {
-    const id = String(c.conn_id);
-    const body = {
-      connection_id: id,
-      conn_type: c.conn_type,
-      description: c.description ?? null,
-      host: c.host ?? null,
-      schema: c.schema ?? null,
-      login: c.login ?? null,
-      password: c.password ?? null,
-      port: c.port ?? null,
-      extra: c.extra ?? null,
-    };
-    const response = existingConns.has(id)
-      ? await rest(environment, { method: 'PATCH', path: itemPath('connections', id), body })
-      : await rest(environment, { method: 'POST', path: '/connections', body });
-    expect2xx(response, `restore connection ${id}`);
-  }
-  const wantedConns = new Set(connections.map((c) => String(c.conn_id)));
-  for (const id of existingConns) {
-    if (!wantedConns.has(id))
-      expect2xx(
-        await rest(environment, { method: 'DELETE', path: itemPath('connections', id) }),
-        `delete connection ${id}`,
-      );
-  }
-  await deps.heartbeat();
-
-  const pools = read('slot_pool');
-  const existingPools = new Set(
-    (await listAll(deps, environment, '/pools', 'pools')).map((p) => String(p.name)),
-  );
-  for (const p of pools) {
-    const name = String(p.pool);
-    const body = {
-      name,
-      slots: Number(p.slots),
-      description: p.description ?? null,
-      include_deferred: p.include_deferred === true || p.include_deferred === 1,
-    };
-    const response = existingPools.has(name)
-      ? await rest(environment, { method: 'PATCH', path: itemPath('pools', name), body })
-      : await rest(environment, { method: 'POST', path: '/pools', body });
-    expect2xx(response, `restore pool ${name}`);
-  }
-  const wantedPools = new Set(pools.map((p) => String(p.pool)));
-  for (const name of existingPools) {
+  await syncCollection(
+    deps,
+    environment,
     // default_pool cannot be deleted; it is updated in place when the backup holds it.
-    if (!wantedPools.has(name) && name !== 'default_pool')
-      expect2xx(
-        await rest(environment, { method: 'DELETE', path: itemPath('pools', name) }),
-        `delete pool ${name}`,
-      );
-  }
-  await deps.heartbeat();
+    { collection: 'pools', idField: 'name', label: 'pool', undeletable: 'default_pool' },
+    read('slot_pool').map((p) => ({
+      id: String(p.pool),
+      body: {
+        name: String(p.pool),
+        slots: Number(p.slots),
+        description: p.description ?? null,
+        include_deferred: p.include_deferred === true || p.include_deferred === 1,
+      },
+    })),
+  );
 
   // DAG pause states: exactly the previously active DAGs are unpaused.
   const present = new Set((await listAll(deps, environment, '/dags', 'dags')).map((d) => String(d.dag_id)));

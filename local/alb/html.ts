@@ -1,18 +1,7 @@
 /** HTML helpers for the emulator's pages: everything interpolated goes through `escapeHtml`. */
+import { escapeHtml } from '../../functions/shared/html.ts';
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-/** Escape text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"'`]/g, (c) => ENTITIES[c] ?? c);
-}
+export { escapeHtml };
 
 /** A minimal standalone page; `bodyHtml` must already be escaped. */
 export function page(title: string, bodyHtml: string): string {

@@ -94,7 +94,9 @@ describe('mwaa-ops env, backups and schedule on the local cloud', () => {
     const pause = await cli('env', 'pause', name, '--wait', ...settings);
     expect(pause.stderr).toBe('');
     expect(pause.code).toBe(0);
-    expect(pause.stdout).toContain('→ Verify');
+    // Plan → export → verify → record run in the backup child; --wait follows the pause itself.
+    expect(pause.stdout).toContain('→ Backup');
+    expect(pause.stdout).toContain('→ RecordPausing');
     expect(pause.stdout).toContain('→ DeleteEnvironment');
     expect(pause.stdout).toContain(`pause ${name}: SUCCEEDED`);
 

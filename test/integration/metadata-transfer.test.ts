@@ -31,6 +31,13 @@ import {
 import { type S3Emulator, startS3 } from '../../local/s3/index.ts';
 import { type StepFunctionsHandle, startStepFunctions } from '../../local/stepfunctions/index.ts';
 import { functionBundleOptions, root } from '../../scripts/esbuild-options.ts';
+import {
+  configTables,
+  dagPauseStates,
+  runHistory,
+  withoutColumns,
+  withoutTransferDags,
+} from '../helpers/workflow-tests.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -202,47 +209,21 @@ async function seed(name: string, options: { history: boolean; passwords: boolea
   }
 }
 
-const pick = (rows: Array<Record<string, unknown>>, drop: string[]) =>
-  rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !drop.includes(k))));
-
 /** Config tables as a comparable snapshot (surrogate ids and encryption flags left out). */
-function configOf(name: string) {
-  const store = mwaa.airflow(name).store;
-  return {
-    variable: pick(store.all('SELECT * FROM variable ORDER BY key'), ['id', 'is_encrypted']),
-    connection: pick(store.all('SELECT * FROM connection ORDER BY conn_id'), [
-      'id',
-      'is_encrypted',
-      'is_extra_encrypted',
-    ]),
-    slot_pool: pick(store.all('SELECT * FROM slot_pool ORDER BY pool'), ['id']),
-  };
-}
+const configOf = (name: string) => configTables(mwaa.airflow(name).store);
 
 function historyOf(name: string) {
   const store = mwaa.airflow(name).store;
-  const notTransfer = (rows: Array<Record<string, unknown>>) =>
-    rows.filter((r) => !String(r.dag_id ?? '').startsWith('mwaa_ops_'));
   return {
-    dag_run: pick(notTransfer(store.all('SELECT * FROM dag_run ORDER BY dag_id, run_id')), [
-      'id',
-      'creating_job_id',
-    ]),
-    task_instance: pick(
-      notTransfer(store.all('SELECT * FROM task_instance ORDER BY dag_id, run_id, task_id')),
-      ['job_id'],
+    ...runHistory(store),
+    log: withoutColumns(
+      withoutTransferDags(store.all('SELECT * FROM log WHERE dag_id IS NOT NULL ORDER BY id')),
+      ['id'],
     ),
-    log: pick(notTransfer(store.all('SELECT * FROM log WHERE dag_id IS NOT NULL ORDER BY id')), ['id']),
   };
 }
 
-const pausedState = (name: string) =>
-  Object.fromEntries(
-    mwaa
-      .airflow(name)
-      .store.all("SELECT dag_id, is_paused FROM dag WHERE dag_id NOT LIKE 'mwaa_ops_%' ORDER BY dag_id")
-      .map((r) => [String(r.dag_id), Number(r.is_paused)]),
-  );
+const pausedState = (name: string) => dagPauseStates(mwaa.airflow(name).store);
 
 async function objectExists(key: string) {
   try {

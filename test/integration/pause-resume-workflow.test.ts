@@ -5,13 +5,20 @@
  * asserts the environment, the registry item (lock, state, failure) and the execution history.
  * The full cycle with the real transfer function is test/integration/pause-resume.test.ts.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import type { MwaaHandle } from '../../local/mwaa/index.ts';
 import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
+import {
+  environmentStatus,
+  registryItem,
+  statesEntered,
+  until as waitUntil,
+  workflowClients,
+} from '../helpers/workflow-tests.ts';
 
 const templatePath = new URL('./fixtures/pause-resume-template.yaml', import.meta.url).pathname;
 
@@ -41,16 +48,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ templatePath, clockSpeed: 2000 });
   local = await mwaaFor(cloud);
   mwaa = local.mwaa;
-  const config = {
-    region: cloud.env.AWS_REGION,
-    credentials: {
-      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
-    },
-  };
-  mwaaApi = new MWAAClient({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_MWAA, disableHostPrefix: true });
-  s3 = new S3Client({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true });
-  dynamodb = new DynamoDBClient({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB });
+  ({ mwaaApi, s3, dynamodb } = workflowClients(cloud));
   bucket = cloud.ref('BackupBucket');
   table = cloud.ref('EnvironmentsTable');
   topicArn = cloud.ref('NotificationTopic');
@@ -79,30 +77,9 @@ async function setScript(name: string, script: Record<string, unknown>): Promise
   );
 }
 
-async function status(name: string): Promise<string> {
-  try {
-    const out = await mwaaApi.send(new GetEnvironmentCommand({ Name: name }));
-    return out.Environment?.Status ?? 'UNKNOWN';
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return 'GONE';
-    throw error;
-  }
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function registry(name: string) {
-  const out = await dynamodb.send(
-    new GetItemCommand({ TableName: table, Key: { environment: { S: name } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const status = (name: string) => environmentStatus(mwaaApi, name);
+const until = (probe: () => Promise<boolean>, timeoutMs = 20_000) => waitUntil(probe, timeoutMs);
+const registry = (name: string) => registryItem(dynamodb, table, name);
 
 async function calls(name: string, action: string): Promise<number> {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `calls/${name}/${action}/` }));
@@ -115,20 +92,17 @@ async function run(machine: 'PauseEnvironmentStateMachine' | 'ResumeEnvironmentS
   return { arn, ...outcome, history: cloud.stepFunctions.history(arn) };
 }
 
-/** Names of the states the execution entered, in order. */
-function statesEntered(history: ReturnType<LocalCloud['stepFunctions']['history']>): string[] {
-  return history
-    .filter((e) => e.type.endsWith('StateEntered'))
-    .map((e) =>
-      String((e as { stateEnteredEventDetails?: { name?: string } }).stateEnteredEventDetails?.name),
-    );
-}
-
 function notificationsFor(executionArn: string) {
   return cloud.sns
     .messages(topicArn)
     .map((m) => JSON.parse(m.message) as { detail: { executionArn: string; status: string; error?: string } })
     .filter((event) => event.detail.executionArn === executionArn);
+}
+
+/** The pause takes its backup in BackupEnvironmentStateMachine, as an execution named after it. */
+function backupChildOf(pauseArn: string): string {
+  const machine = cloud.ref('BackupEnvironmentStateMachine').replace(':stateMachine:', ':execution:');
+  return `${machine}:${pauseArn.split(':').at(-1)}`;
 }
 
 describe('Pause and resume workflows (scripted transfer function)', () => {
@@ -145,9 +119,14 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
     expect(item?.lastVerifiedBackup?.M?.backupId?.S).toBe(backupId);
     expect(backupId).toMatch(/^\d{8}T\d{6}Z-[A-Za-z0-9-]+$/);
     const entered = statesEntered(pause.history);
-    // Invariant 1: delete only after the backup verified.
-    expect(entered.indexOf('Verify')).toBeGreaterThan(entered.indexOf('Export'));
-    expect(entered.indexOf('DeleteEnvironment')).toBeGreaterThan(entered.indexOf('RecordVerifiedBackup'));
+    // Invariant 1: delete only after the backup verified and was recorded, which the backup child
+    // (named after the pause) does before it succeeds.
+    const inChild = statesEntered(cloud.stepFunctions.history(backupChildOf(pause.arn)));
+    expect(inChild).toEqual(expect.arrayContaining(['Export', 'Verify', 'RecordVerifiedBackup', 'BackedUp']));
+    expect(inChild.indexOf('Verify')).toBeGreaterThan(inChild.indexOf('Export'));
+    expect(inChild.indexOf('RecordVerifiedBackup')).toBeGreaterThan(inChild.indexOf('Verify'));
+    expect(entered).toContain('Backup');
+    expect(entered.indexOf('DeleteEnvironment')).toBeGreaterThan(entered.indexOf('Backup'));
 
     const resume = await run('ResumeEnvironmentStateMachine', { environment: name });
     expect(resume.status).toBe('SUCCEEDED');
@@ -304,7 +283,7 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
     const outcome = await cloud.waitForExecution(pause, { timeoutMs: 60_000 });
     expect(outcome.status).toBe('SUCCEEDED');
     const exportAttempts = cloud.stepFunctions
-      .history(pause)
+      .history(backupChildOf(pause))
       .filter((e) => e.type === 'TaskScheduled' && JSON.stringify(e).includes('invoke.waitForTaskToken'));
     expect(exportAttempts).toHaveLength(2);
     expect(await calls(name, 'export')).toBe(1);

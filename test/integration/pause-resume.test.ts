@@ -4,15 +4,25 @@
  * (Airflow 2.x) and the REST transfer (Airflow 3.x). Each safety invariant of ARCHITECTURE §6
  * has a case here; the workflows' control flow alone is covered in pause-resume-workflow.test.ts.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import type { MwaaHandle } from '../../local/mwaa/index.ts';
 import { installTransferDags, type TransferDagsHandle } from '../../local/mwaa/transfer-dags.ts';
 import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
+import {
+  configTables,
+  dagPauseStates,
+  environmentStatus,
+  registryItem,
+  runHistory,
+  statesEntered,
+  until as waitUntil,
+  workflowClients,
+} from '../helpers/workflow-tests.ts';
 
 /** Seeded secret values: none may appear in a log line, execution history or notification. */
 const SECRETS = {
@@ -46,21 +56,9 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ clockSpeed: 2000 });
   local = await mwaaFor(cloud);
   mwaa = local.mwaa;
-  const config = {
-    region: cloud.env.AWS_REGION,
-    credentials: {
-      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
-    },
-  };
-  mwaaApi = new MWAAClient({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_MWAA, disableHostPrefix: true });
-  s3 = new S3Client({
-    ...config,
-    endpoint: cloud.env.AWS_ENDPOINT_URL_S3,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  dynamodb = new DynamoDBClient({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB });
+  const clients = workflowClients(cloud, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+  ({ mwaaApi, s3, dynamodb } = clients);
+  const { config } = clients;
   const existing = (cloud as unknown as { transferDags?: TransferDagsHandle }).transferDags;
   transfer =
     existing ??
@@ -84,23 +82,8 @@ beforeEach(() => {
   transfer.faults.clear();
 });
 
-async function status(name: string): Promise<string> {
-  try {
-    const out = await mwaaApi.send(new GetEnvironmentCommand({ Name: name }));
-    return out.Environment?.Status ?? 'UNKNOWN';
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return 'GONE';
-    throw error;
-  }
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const status = (name: string) => environmentStatus(mwaaApi, name);
+const until = (probe: () => Promise<boolean>, timeoutMs = 30_000) => waitUntil(probe, timeoutMs);
 
 /**
  * An AVAILABLE environment seeded with variables (one secret), connections (with a password on
@@ -142,46 +125,13 @@ async function seededEnvironment(version: string): Promise<string> {
   return name;
 }
 
-const without = (rows: Array<Record<string, unknown>>, drop: string[]) =>
-  rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !drop.includes(k))));
-
 /** Variables, connections and pools, surrogate ids and encryption flags left out. */
-function configOf(name: string) {
-  const store = mwaa.airflow(name).store;
-  return {
-    variable: without(store.all('SELECT * FROM variable ORDER BY key'), ['id', 'is_encrypted']),
-    connection: without(store.all('SELECT * FROM connection ORDER BY conn_id'), [
-      'id',
-      'is_encrypted',
-      'is_extra_encrypted',
-    ]),
-    slot_pool: without(store.all('SELECT * FROM slot_pool ORDER BY pool'), ['id']),
-  };
-}
+const configOf = (name: string) => configTables(mwaa.airflow(name).store);
 
 /** Run history outside the transfer DAGs, generated keys left out. */
-function historyOf(name: string) {
-  const store = mwaa.airflow(name).store;
-  const own = (rows: Array<Record<string, unknown>>) =>
-    rows.filter((r) => !String(r.dag_id ?? '').startsWith('mwaa_ops_'));
-  return {
-    dag_run: without(own(store.all('SELECT * FROM dag_run ORDER BY dag_id, run_id')), [
-      'id',
-      'creating_job_id',
-    ]),
-    task_instance: without(own(store.all('SELECT * FROM task_instance ORDER BY dag_id, run_id, task_id')), [
-      'job_id',
-    ]),
-  };
-}
+const historyOf = (name: string) => runHistory(mwaa.airflow(name).store);
 
-const pausedState = (name: string) =>
-  Object.fromEntries(
-    mwaa
-      .airflow(name)
-      .store.all("SELECT dag_id, is_paused FROM dag WHERE dag_id NOT LIKE 'mwaa_ops_%' ORDER BY dag_id")
-      .map((r) => [String(r.dag_id), Number(r.is_paused)]),
-  );
+const pausedState = (name: string) => dagPauseStates(mwaa.airflow(name).store);
 
 /**
  * The DAGs that were on are on again, and the paused ones stay paused. A paused DAG may be
@@ -203,19 +153,8 @@ async function run(machine: 'PauseEnvironmentStateMachine' | 'ResumeEnvironmentS
   return { arn, ...outcome, history: cloud.stepFunctions.history(arn) };
 }
 
-const entered = (history: unknown[]) =>
-  history
-    .filter((e) => String((e as { type: string }).type).endsWith('StateEntered'))
-    .map((e) =>
-      String((e as { stateEnteredEventDetails?: { name?: string } }).stateEnteredEventDetails?.name),
-    );
-
-async function registry(name: string) {
-  const out = await dynamodb.send(
-    new GetItemCommand({ TableName: table, Key: { environment: { S: name } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const entered = statesEntered;
+const registry = (name: string) => registryItem(dynamodb, table, name);
 
 async function backupObjects(name: string) {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `backups/${name}/` }));
@@ -348,8 +287,10 @@ describe('Safety invariants (Airflow 2.x)', () => {
     executions.push(arn);
     const outcome = await cloud.waitForExecution(arn, { timeoutMs: 120_000 });
     expect(outcome.status).toBe('SUCCEEDED');
+    // The export runs in the backup child, an execution named after the pause.
+    const child = `${cloud.ref('BackupEnvironmentStateMachine').replace(':stateMachine:', ':execution:')}:${arn.split(':').at(-1)}`;
     const attempts = cloud.stepFunctions
-      .history(arn)
+      .history(child)
       .filter((e) => e.type === 'TaskScheduled' && JSON.stringify(e).includes('invoke.waitForTaskToken'));
     expect(attempts).toHaveLength(2);
     expect(

@@ -5,12 +5,18 @@
  * the emulated export DAG. Assertions are on the execution history, the environment, the
  * registry and the notifications (docs/upgrades.md).
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
+import {
+  registryItem,
+  statesEntered,
+  until as waitUntil,
+  workflowClients,
+} from '../helpers/workflow-tests.ts';
 
 /** Emulated-minute polls; generous heartbeats so cold starts never count as a lost heartbeat. */
 const FAST = {
@@ -35,16 +41,7 @@ const SECRET = 'up-p@ssw0rd-never-logged';
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ clockSpeed: 2000 });
-  const config = {
-    region: cloud.env.AWS_REGION,
-    credentials: {
-      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
-    },
-  };
-  mwaaApi = new MWAAClient({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_MWAA, disableHostPrefix: true });
-  s3 = new S3Client({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true });
-  dynamodb = new DynamoDBClient({ ...config, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB });
+  ({ mwaaApi, s3, dynamodb } = workflowClients(cloud));
   bucket = cloud.ref('BackupBucket');
   table = cloud.ref('EnvironmentsTable');
   topicArn = cloud.ref('NotificationTopic');
@@ -95,12 +92,7 @@ async function upgrade(input: Record<string, unknown>) {
   return { arn, ...outcome, history: cloud.stepFunctions.history(arn) };
 }
 
-const entered = (history: unknown[]) =>
-  history
-    .filter((e) => String((e as { type: string }).type).endsWith('StateEntered'))
-    .map((e) =>
-      String((e as { stateEnteredEventDetails?: { name?: string } }).stateEnteredEventDetails?.name),
-    );
+const entered = statesEntered;
 
 /** Every Lambda action and AWS API the execution asked for (resource + action), in order. */
 const calls = (history: unknown[]) =>
@@ -113,12 +105,7 @@ const calls = (history: unknown[]) =>
       return action ? `${d.resource}:${action}` : d.resource;
     });
 
-async function registry(name: string) {
-  const out = await dynamodb.send(
-    new GetItemCommand({ TableName: table, Key: { environment: { S: name } }, ConsistentRead: true }),
-  );
-  return out.Item;
-}
+const registry = (name: string) => registryItem(dynamodb, table, name);
 
 async function backupKeys(name: string) {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `backups/${name}/` }));
@@ -133,13 +120,7 @@ function notifications(executionArn: string) {
     .map((e) => e.detail);
 }
 
-async function until(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = (probe: () => Promise<boolean>, timeoutMs = 30_000) => waitUntil(probe, timeoutMs);
 
 const isPaused = (name: string, dagId: string) =>
   Number(cloud.airflow(name).store.all('SELECT is_paused FROM dag WHERE dag_id = ?', dagId)[0]?.is_paused);

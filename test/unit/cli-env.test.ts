@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { executionName } from '../../cli/commands/env.ts';
 import type { EnvironmentOps, ExecutionState, ScheduleSummary } from '../../cli/environment-ops.ts';
-import { runCli } from '../../cli/main.ts';
+import { runCliCaptured } from '../helpers/cli-run.ts';
 
 /** A fake of the AWS side: executions follow a scripted list of (state, status) steps. */
 function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
@@ -63,21 +63,7 @@ function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
   return { ops, started, schedules };
 }
 
-async function run(args: string[], ops: EnvironmentOps) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    environmentOps: () => ops,
-    sources: { env: {}, cwd: '/tmp', projectRoot: '/tmp', readFile: () => '', stdoutIsTTY: false },
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], ops: EnvironmentOps) => runCliCaptured(args, { environmentOps: () => ops });
 
 describe('mwaa-ops env pause|resume|status', () => {
   it('names executions after the operation, environment and UTC second, within 80 characters', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FlowsStore } from '../../cli/flows-store.ts';
-import { runCli } from '../../cli/main.ts';
 import type { Flow } from '../../functions/shared/flows/model.ts';
 import { desiredSchedules, staleSchedules } from '../../functions/shared/flows/schedules.ts';
+import { runCliCaptured } from '../helpers/cli-run.ts';
 
 const FLOW = {
   flowId: 'sales',
@@ -35,30 +35,14 @@ function memoryStore() {
   return { store, rows, schedules };
 }
 
-async function run(args: string[], files: Record<string, string> = {}, store = memoryStore().store) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
+function run(args: string[], files: Record<string, string> = {}, store = memoryStore().store) {
+  return runCliCaptured(args, {
     flows: () => store,
     readInput: (path) => {
       if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
       return files[path]!;
     },
-    sources: {
-      env: {},
-      cwd: '/tmp',
-      projectRoot: '/tmp',
-      readFile: () => '',
-      stdoutIsTTY: false,
-    },
   });
-  return { code, stdout, stderr };
 }
 
 describe('mwaa-ops flows', () => {

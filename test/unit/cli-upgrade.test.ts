@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { upgradeExecutionName, upgradeInput } from '../../cli/commands/env-upgrade.ts';
-import { runCli } from '../../cli/main.ts';
 import type { UpgradeExecutionState, UpgradeOps } from '../../cli/upgrade-ops.ts';
+import { runCliCaptured } from '../helpers/cli-run.ts';
 
 /** A fake AWS side: the environment runs `version`; the execution follows scripted steps. */
 function fakeOps(
@@ -29,21 +29,7 @@ function fakeOps(
   return { ops, started };
 }
 
-async function run(args: string[], ops: UpgradeOps) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    upgradeOps: () => ops,
-    sources: { env: {}, cwd: '/tmp', projectRoot: '/tmp', readFile: () => '', stdoutIsTTY: false },
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], ops: UpgradeOps) => runCliCaptured(args, { upgradeOps: () => ops });
 
 const RUNNING = { entered: [], state: { status: 'RUNNING' } };
 

@@ -1,7 +1,9 @@
 /**
  * Static checks of the pause/resume definitions that the integration tests cannot reach for
  * every state: every Task is caught, token tasks carry a timeout and a heartbeat from the input,
- * waits read SecondsPath, and every failure edge after the lock is taken releases it.
+ * waits read SecondsPath, and every failure edge after the lock is taken releases it. Pause takes
+ * its backup in the child BackupEnvironmentStateMachine, so its backup guarantees are proven on
+ * the child and on how pause calls it and uses its output.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
@@ -16,6 +18,10 @@ const machines = {
   pause: load('pause-environment'),
   resume: load('resume-environment'),
 };
+const backup = load('backup-environment');
+
+/** Where each workflow's task-token export/import runs: pause's export is in the backup child. */
+const tokenHolders = { pause: backup, resume: machines.resume };
 
 function successors(state: State): string[] {
   const next: string[] = [];
@@ -39,24 +45,43 @@ function reachable(machine: Machine, from: string, stopAt: string): Set<string> 
   return seen;
 }
 
+describe.each([...Object.entries(machines), ['backup', backup] as const])(
+  'statemachines/%s-environment.asl.json: every Task is caught',
+  (_name, machine) => {
+    it('catches every Task', () => {
+      const uncaught = Object.entries(machine.States)
+        .filter(([, s]) => s.Type === 'Task')
+        .filter(
+          ([, s]) =>
+            !(s.Catch as Array<{ ErrorEquals: string[] }> | undefined)?.some((c) =>
+              c.ErrorEquals.includes('States.ALL'),
+            ),
+        )
+        .map(([n]) => n);
+      expect(uncaught).toEqual([]);
+    });
+  },
+);
+
+describe.each(Object.entries(tokenHolders))('%s: the task-token step', (_name, machine) => {
+  it('gets a timeout and a heartbeat from the input', () => {
+    const tokenTasks = Object.values(machine.States).filter((s) =>
+      String(s.Resource).endsWith('.waitForTaskToken'),
+    );
+    expect(tokenTasks).toHaveLength(1);
+    for (const task of tokenTasks) {
+      expect(task.TimeoutSecondsPath).toMatch(/^\$\.config\./);
+      expect(task.HeartbeatSecondsPath).toBe('$.config.heartbeatSeconds');
+      expect(JSON.stringify(task.Parameters)).toContain('$$.Task.Token');
+    }
+  });
+});
+
 describe.each(Object.entries(machines))('statemachines/%s-environment.asl.json', (_name, machine) => {
   const states = Object.entries(machine.States);
 
   it('uses JSONPath only', () => {
     expect(JSON.stringify(machine)).not.toContain('JSONata');
-  });
-
-  it('catches every Task', () => {
-    const uncaught = states
-      .filter(([, s]) => s.Type === 'Task')
-      .filter(
-        ([, s]) =>
-          !(s.Catch as Array<{ ErrorEquals: string[] }> | undefined)?.some((c) =>
-            c.ErrorEquals.includes('States.ALL'),
-          ),
-      )
-      .map(([n]) => n);
-    expect(uncaught).toEqual([]);
   });
 
   it('reads every Wait from the input (SecondsPath)', () => {
@@ -65,16 +90,6 @@ describe.each(Object.entries(machines))('statemachines/%s-environment.asl.json',
     for (const [, wait] of waits) {
       expect(wait.SecondsPath).toMatch(/^\$\.config\./);
       expect(wait.Seconds).toBeUndefined();
-    }
-  });
-
-  it('gives each task-token state a timeout and a heartbeat from the input', () => {
-    const tokenTasks = states.filter(([, s]) => String(s.Resource).endsWith('.waitForTaskToken'));
-    expect(tokenTasks).toHaveLength(1);
-    for (const [, task] of tokenTasks) {
-      expect(task.TimeoutSecondsPath).toMatch(/^\$\.config\./);
-      expect(task.HeartbeatSecondsPath).toBe('$.config.heartbeatSeconds');
-      expect(JSON.stringify(task.Parameters)).toContain('$$.Task.Token');
     }
   });
 
@@ -110,11 +125,80 @@ describe.each(Object.entries(machines))('statemachines/%s-environment.asl.json',
 
 describe('pause-environment.asl.json', () => {
   const pause = machines.pause;
+  const childCalls = Object.entries(pause.States).filter(
+    ([, s]) => s.Resource === 'arn:aws:states:::states:startExecution.sync:2',
+  );
 
-  it('deletes only after the backup verified and was recorded', () => {
-    // Every path from the start to DeleteEnvironment passes Verify, IsVerified and RecordVerifiedBackup.
+  it('takes its backup only in the child, and waits for it to succeed (startExecution.sync:2)', () => {
+    expect(childCalls.map(([name]) => name)).toEqual(['Backup']);
+    const task = pause.States.Backup as State & { Parameters: Record<string, unknown> };
+    expect(task.Parameters.StateMachineArn).toMatch(/^\$\{BackupEnvironmentStateMachineArn\}$/);
+    // The child records the backup only while this execution holds the lock.
+    expect(task.Parameters.Input).toMatchObject({
+      'lockOwner.$': '$$.Execution.Id',
+      'heartbeatSeconds.$': '$.config.heartbeatSeconds',
+      'exportTimeoutSeconds.$': '$.config.exportTimeoutSeconds',
+    });
+    // Named after the pause: the backup id still names it, and a retried start is the same child.
+    expect(task.Parameters['Name.$']).toBe('$$.Execution.Name');
+    expect(task.TimeoutSecondsPath).toMatch(/^\$\.limits\./);
+    // No copy of the backup steps is left in pause.
+    const actions = Object.values(pause.States).map(
+      (s) => (s.Parameters as { Payload?: { action?: string } } | undefined)?.Payload?.action,
+    );
+    for (const action of ['plan', 'snapshot', 'export', 'verify']) expect(actions).not.toContain(action);
+  });
+
+  it('deletes only after the child succeeded', () => {
+    expect(reachable(pause, pause.StartAt, 'Backup').has('DeleteEnvironment')).toBe(false);
+    // A failed, timed-out or refused child never leads to a delete.
+    for (const c of (pause.States.Backup?.Catch as Array<{ Next: string }> | undefined) ?? []) {
+      expect(reachable(pause, c.Next, '').has('DeleteEnvironment')).toBe(false);
+    }
+    // What pause reports and re-enables is the backup the child verified.
+    expect(pause.States.Backup?.ResultSelector).toMatchObject({
+      'backupId.$': '$.Output.backupId',
+      'bucket.$': '$.Output.bucket',
+      'prefix.$': '$.Output.prefix',
+      'tables.$': '$.Output.tables',
+      'airflowVersion.$': '$.Output.airflowVersion',
+    });
+    expect(pause.States.Backup?.ResultPath).toBe('$.backup');
+  });
+});
+
+describe('backup-environment.asl.json (the child pause runs)', () => {
+  const ends = Object.entries(backup.States).filter(([, s]) => s.End === true || s.Type === 'Succeed');
+
+  it('succeeds only after the backup verified and was recorded', () => {
+    // The only way to succeed is BackedUp, and every path to it passes Verify, IsVerified and
+    // RecordVerifiedBackup: so startExecution.sync:2 returns only for a verified, recorded backup.
+    expect(ends.map(([name]) => name)).toEqual(['BackedUp']);
     for (const gate of ['Verify', 'IsVerified', 'RecordVerifiedBackup']) {
-      expect(reachable(pause, pause.StartAt, gate).has('DeleteEnvironment')).toBe(false);
+      expect(reachable(backup, backup.StartAt, gate).has('BackedUp')).toBe(false);
+    }
+    expect(
+      ((backup.States.IsVerified as State).Choices as Array<{ Next: string; BooleanEquals?: boolean }>)[0],
+    ).toEqual(expect.objectContaining({ Variable: '$.verification.verified', BooleanEquals: true }));
+    const record = backup.States.RecordVerifiedBackup as State & { Parameters: Record<string, unknown> };
+    expect(record.Parameters.ConditionExpression).toBe('#lock.executionArn = :owner');
+  });
+
+  it('re-enables the DAGs on every failure once the export may have started', () => {
+    // From Snapshot on, each catch reaches the child's Fail state only through ReenableDags.
+    const afterExportStarts = ['Snapshot', 'Export', 'Verify', 'NotVerified', 'RecordVerifiedBackup'];
+    for (const name of afterExportStarts) {
+      const state = backup.States[name] as State;
+      const targets = [
+        ...((state.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+        ...(state.Type === 'Pass' ? [state.Next as string] : []),
+      ];
+      expect(targets.length).toBeGreaterThan(0);
+      for (const target of targets) {
+        const beforeReenable = reachable(backup, target, 'ReenableDags');
+        const failsWithout = [...beforeReenable].filter((s) => backup.States[s]?.Type === 'Fail');
+        expect({ from: name, failsWithout }).toEqual({ from: name, failsWithout: [] });
+      }
     }
   });
 });

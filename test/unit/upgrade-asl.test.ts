@@ -125,19 +125,34 @@ describe('UpgradeEnvironmentStateMachine', () => {
 });
 
 describe('BackupEnvironmentStateMachine', () => {
-  it('runs the same backup actions as pause: plan, snapshot, export (task token), verify', () => {
+  it('runs the backup actions: plan, snapshot, export (task token), verify', () => {
     const actions = Object.values(backup.States)
       .map((s) => (s.Parameters as { Payload?: { action?: string } } | undefined)?.Payload?.action)
       .filter(Boolean);
     expect(actions).toEqual(['plan', 'snapshot', 'export', 'verify', 'unpauseActiveDags']);
-    const pause = load('pause-environment').States;
-    for (const name of ['Plan', 'Snapshot', 'Export', 'Verify']) {
-      const own = backup.States[name] as Record<string, unknown>;
-      const theirs = pause[name] as Record<string, unknown>;
-      expect({ name, resource: own.Resource, parameters: own.Parameters }).toEqual({
+  });
+
+  it('is the one backup both pause and upgrade run (started as a child, no copied states)', () => {
+    for (const [name, machine] of [
+      ['pause-environment', load('pause-environment')],
+      ['upgrade-environment', upgrade],
+    ] as const) {
+      const children = Object.values(machine.States).filter(
+        (s) =>
+          s.Resource === 'arn:aws:states:::states:startExecution.sync:2' &&
+          (s.Parameters as { StateMachineArn?: string }).StateMachineArn ===
+            `\${BackupEnvironmentStateMachineArn}`,
+      );
+      const lockOwners = children.map(
+        (s) => (s.Parameters as { Input: Record<string, unknown> }).Input['lockOwner.$'],
+      );
+      const ownActions = Object.values(machine.States)
+        .map((s) => (s.Parameters as { Payload?: { action?: string } } | undefined)?.Payload?.action)
+        .filter((a) => a === 'plan' || a === 'snapshot' || a === 'export' || a === 'verify');
+      expect({ name, lockOwners, ownActions }).toEqual({
         name,
-        resource: theirs.Resource,
-        parameters: theirs.Parameters,
+        lockOwners: ['$$.Execution.Id'],
+        ownActions: [],
       });
     }
   });

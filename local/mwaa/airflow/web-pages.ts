@@ -3,13 +3,8 @@
  * from the URL fragment in the browser and posts it back, because browsers never send the
  * fragment to the server), the signed-in home page and the "not signed in" page.
  */
+import { escapeHtml } from '../../../functions/shared/html.ts';
 import type { Row } from './metadata-store.ts';
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c] ?? c,
-  );
 
 const layout = (title: string, body: string) =>
   `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body>\n${body}\n</body></html>\n`;
