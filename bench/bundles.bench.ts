@@ -256,7 +256,16 @@ async function templateFunctionEnv(notes: string[]): Promise<MeasureOptions['fun
     const { loadTemplate } = (await import(
       pathToFileURL(loader).href
     )) as typeof import('../local/template/index.ts');
-    const model = loadTemplate(join(root, 'template.yaml'));
+    // The local cloud's stand-ins turn on the optional parts (SSO), so every function is declared.
+    const { localAlbIdentity, localParameters } = await import('../local/local-parameters.ts');
+    const { parseTemplate } = await import('../local/template/build-model.ts');
+    const text = readFileSync(join(root, 'template.yaml'), 'utf8');
+    const declared = Object.keys(
+      ((parseTemplate(text) as { Parameters?: object }).Parameters ?? {}) as object,
+    );
+    const model = loadTemplate(join(root, 'template.yaml'), {
+      parameters: localParameters(declared, {}, localAlbIdentity('us-east-1', '000000000000', 'mwaa-ops')),
+    });
     const byFolder = new Map(model.functions.map((fn) => [fn.folder, fn.environment]));
     return (folder) => byFolder.get(folder);
   } catch (error) {
