@@ -1,6 +1,6 @@
 /**
- * Browser SSO in headless Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH): sign in at
- * the local IdP through the local ALB, pick an environment and role on the authenticator's
+ * Browser SSO in headless Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH) on the local
+ * cloud: sign in at the local IdP through the local ALB (AuthenticatorFunction's bundle behind it), pick an environment and role on the authenticator's
  * landing page, and land in the Airflow UI as that person with that role. The MWAA web token
  * travels in the URL fragment, which only a browser running the landing page's script follows.
  */
@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { runCli } from '../../cli/main.ts';
-import { type SsoHarness, startSsoHarness } from '../helpers/sso-harness.ts';
+import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { createAvailableEnvironment } from '../helpers/environments.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -24,7 +25,22 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-let h: SsoHarness;
+let cloud: LocalCloud;
+/** The local cloud's parts these tests use. */
+const h = {
+  get alb() {
+    return cloud.alb;
+  },
+  get mwaa() {
+    return cloud.mwaa;
+  },
+  get env(): Record<string, string> {
+    return cloud.env;
+  },
+  get rbacTableName() {
+    return cloud.ref('RbacTable');
+  },
+};
 let profile: string;
 let browser: BrowserContext;
 
@@ -54,8 +70,8 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}; install Debian's chromium or set CHROMIUM_PATH`);
   }
-  h = await startSsoHarness({ clockSpeed: 2000 });
-  await h.createEnvironment('analytics');
+  cloud = await startLocalCloud({ clockSpeed: 2000 });
+  await createAvailableEnvironment(cloud, 'analytics', '2.10.3');
   h.mwaa.airflow('analytics').addDag('daily_report');
   await grant('--user', 'dana@example.com', '--env', 'analytics', '--role', 'Viewer');
   await grant('--group', 'analysts', '--env', 'analytics', '--role', 'User');
@@ -69,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await h?.stop();
+  await cloud?.stop();
   if (profile) await rm(profile, { recursive: true, force: true });
 }, 30_000);
 

@@ -2,7 +2,7 @@
  * SSO on the standalone emulators: the local ALB + IdP (listener rules read from template.yaml),
  * STS, MWAA and DynamoDB (RbacTable as template.yaml declares it), with the authenticator built
  * from the environment template.yaml gives AuthenticatorFunction and run in-process as the
- * ALB's Lambda target. Used until the local cloud orchestrator wires SSO itself.
+ * ALB's Lambda target. The SSO benchmark uses it to inject latency into the key fetch too.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

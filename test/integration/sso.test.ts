@@ -1,17 +1,46 @@
 /**
- * Browser SSO end to end over HTTP: the local ALB (listener rules from template.yaml) with its
- * IdP, the authenticator built from the environment template.yaml gives it, STS, MWAA and
- * RbacTable on dynalite. Grants are written with the CLI (`mwaa-ops rbac grant`).
- *
- * Runs on the standalone emulators (test/helpers/sso-harness.ts) rather than startLocalCloud,
- * which does not wire SSO yet (see docs/sso.md, "Local run").
+ * Browser SSO end to end on the local cloud: the local ALB (listener rules from template.yaml)
+ * with its IdP, AuthenticatorFunction's bundle in its Lambda worker with the environment
+ * template.yaml gives it, STS, MWAA and RbacTable — all from startLocalCloud. Grants are written
+ * with the CLI (`mwaa-ops rbac grant`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../cli/main.ts';
+import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { CookieJar } from '../helpers/alb-fakes.ts';
-import { type SsoHarness, startSsoHarness } from '../helpers/sso-harness.ts';
+import { createAvailableEnvironment } from '../helpers/environments.ts';
 
-let h: SsoHarness;
+let cloud: LocalCloud;
+
+/** The parts of the cloud these tests use, named as the tests read best. */
+const h = {
+  get alb() {
+    return cloud.alb;
+  },
+  get mwaa() {
+    return cloud.mwaa;
+  },
+  get sts() {
+    return cloud.sts;
+  },
+  get env(): Record<string, string> {
+    return cloud.env;
+  },
+  get rbacTableName() {
+    return cloud.ref('RbacTable');
+  },
+  /** Every line the authenticator logged, as it logged them (JSON). */
+  get logLines() {
+    return cloud.logs('AuthenticatorFunction').filter((line) => line.trim().startsWith('{'));
+  },
+  audit(): Array<Record<string, unknown>> {
+    return this.logLines
+      .map((line) => JSON.parse(line) as { message?: string; audit?: Record<string, unknown> })
+      .filter((line) => line.message === 'sso.audit')
+      .map((line) => line.audit ?? {});
+  },
+  createEnvironment: (name: string) => createAvailableEnvironment(cloud, name, '2.10.3'),
+};
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -67,7 +96,7 @@ async function enterAirflow(location: string): Promise<{ user: string; role: str
 }
 
 beforeAll(async () => {
-  h = await startSsoHarness({ clockSpeed: 2000 });
+  cloud = await startLocalCloud({ clockSpeed: 2000 });
   await Promise.all([h.createEnvironment('prod'), h.createEnvironment('dev')]);
   const grants: string[][] = [
     ['--user', 'ada@example.com', '--env', 'prod', '--role', 'Viewer'],
@@ -79,7 +108,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await h?.stop();
+  await cloud?.stop();
 });
 
 describe('SSO through the local ALB', () => {
@@ -100,7 +129,7 @@ describe('SSO through the local ALB', () => {
       .filter((c) => c.operation === 'AssumeRole')
       .at(-1);
     expect(assume?.params).toMatchObject({
-      RoleArn: `arn:aws:iam::123456789012:role/mwaa-ops-sso-Viewer`,
+      RoleArn: cloud.functionEnv('AuthenticatorFunction').LOGIN_ROLE_ARN_VIEWER,
       RoleSessionName: 'ada@example.com',
       SourceIdentity: 'ada@example.com',
     });
@@ -145,7 +174,11 @@ describe('SSO through the local ALB', () => {
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const { DynamoDBDocumentClient, PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: h.env.AWS_ENDPOINT_URL_DYNAMODB, region: 'us-east-1' }),
+      new DynamoDBClient({
+        endpoint: h.env.AWS_ENDPOINT_URL_DYNAMODB,
+        region: 'us-east-1',
+        credentials: { accessKeyId: h.env.AWS_ACCESS_KEY_ID!, secretAccessKey: h.env.AWS_SECRET_ACCESS_KEY! },
+      }),
     );
     await doc.send(
       new PutCommand({
