@@ -219,7 +219,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       track('SNS', startSns(ctx, { topics: model.topics, targets })),
       track('SQS', startSqs(ctx, { queues: model.queues })),
       track('EVENTBRIDGE', startEventBridge(ctx, { rules: model.rules, targets })),
-      track('SCHEDULER', startScheduler(ctx, { schedules: model.schedules, targets })),
+      track(
+        'SCHEDULER',
+        startScheduler(ctx, { schedules: model.schedules, targets, groups: model.scheduleGroups ?? [] }),
+      ),
       track(
         'SFN',
         startStepFunctions(ctx, { stateMachines: model.stateMachines, targets, sdkEnv: () => env }),

@@ -130,6 +130,8 @@ export interface LocalModel {
   queues: LocalQueue[];
   rules: LocalRule[];
   schedules: LocalSchedule[];
+  /** EventBridge Scheduler schedule groups the template creates (names). */
+  scheduleGroups?: string[];
   /** Stack outputs, resolved. */
   outputs: Record<string, string>;
   /** Every resource's physical id / Ref value, by logical id (for messages and lookups). */

@@ -80,9 +80,10 @@ function page<T>(items: T[], query: URLSearchParams): { items: T[]; nextToken?: 
  */
 export async function startScheduler(
   ctx: ServiceContext,
-  options: { schedules: LocalSchedule[]; targets: Targets },
+  options: { schedules: LocalSchedule[]; targets: Targets; groups?: readonly string[] },
 ): Promise<SchedulerHandle> {
   const store = new ScheduleStore(ctx, options.targets);
+  for (const name of options.groups ?? []) store.ensureGroup(name);
   const group = (query: URLSearchParams) => query.get('groupName') ?? 'default';
 
   const scheduleRoutes: Record<string, Route> = {

@@ -481,6 +481,10 @@ export function buildModel(template: Json, options: BuildModelOptions): LocalMod
         } satisfies LocalRule);
         break;
       }
+      case 'AWS::Scheduler::ScheduleGroup': {
+        model.scheduleGroups = [...(model.scheduleGroups ?? []), id.ref];
+        break;
+      }
       case 'AWS::Scheduler::Schedule': {
         const props = resolve_(rawProps) as Json;
         const target = isObject(props.Target) ? props.Target : {};

@@ -227,3 +227,43 @@ describe('Scheduler tick → DAG run on the local cloud', () => {
     ).toHaveLength(1);
   }, 60_000);
 });
+
+describe('flows put → Scheduler → DAG run on the local cloud', () => {
+  it('syncs a flow’s schedule with the CLI and the schedule starts exactly one run at its time', async () => {
+    const { runCli } = await import('../../cli/main.ts');
+    const at = new Date(cloud.clock.now() + 10 * 60_000).toISOString().slice(0, 19);
+    const flow = {
+      flowId: 'once',
+      environment: 'data-dev',
+      dagId: 'load_sales',
+      conf: { day: '{{scheduled_time}}' },
+      schedules: [{ name: 'soon', expression: `at(${at})`, timezone: 'UTC' }],
+    };
+    const outputs = Object.fromEntries(
+      Object.entries(cloud.model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, value]),
+    );
+    const localFile = JSON.stringify({ ...cloud.env, ...outputs });
+    let out = '';
+    const code = await runCli(['--local', '/cloud.json', 'flows', 'put', 'flow.json'], {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        out += t;
+      },
+      readInput: () => JSON.stringify(flow),
+      sources: { env: {}, cwd: '/', projectRoot: '/', readFile: () => localFile, stdoutIsTTY: false },
+    });
+    expect({ code, out }).toEqual({ code: 0, out: 'put once; schedules: once--soon\n' });
+
+    const deadline = cloud.clock.now() + 60 * 60_000;
+    let runs = runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__once__'));
+    while (runs.length === 0 && cloud.clock.now() < deadline) {
+      await cloud.clock.sleep(60_000);
+      await cloud.settled();
+      runs = runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__once__'));
+    }
+    expect(runs).toHaveLength(1);
+    expect(String(runs[0]!.run_id)).toBe(`sched__once__${at.replace(/[-:]/g, '')}Z`);
+  }, 60_000);
+});
