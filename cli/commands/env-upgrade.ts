@@ -13,6 +13,7 @@ import { jsonText } from '../output.ts';
 import type { CommandRuntime } from '../runtime.ts';
 import type { UpgradeOps, UpgradeOpsFactory } from '../upgrade-ops.ts';
 import { pollExecution } from '../workflow-runner.ts';
+import { executionName } from './env.ts';
 
 /** The upgrade execution ended in a status other than SUCCEEDED. */
 export class UpgradeFailedError extends MwaaOpsError {
@@ -29,10 +30,9 @@ export interface EnvUpgradeDeps {
   pollMs?: number;
 }
 
-/** `upgrade-<environment>-<yyyymmddThhmmss>`, at most 80 characters (the execution name limit). */
+/** `upgrade-<environment>-<yyyymmddThhmmssSSS>`, at most 80 characters (the execution name limit). */
 export function upgradeExecutionName(environment: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
-  return `upgrade-${environment.slice(0, 80 - 'upgrade'.length - stamp.length - 2)}-${stamp}`;
+  return executionName('upgrade', environment, now);
 }
 
 /** What a state means to the operator following an upgrade (states not listed print their name). */

@@ -25,10 +25,18 @@ export interface EnvDeps {
  * `<operation>-<environment>-<yyyymmddThhmmss>`, at most 80 characters: readable in the console,
  * unique per second, and the base of the backup id (docs/backup-format.md).
  */
-export function executionName(operation: Operation, environment: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
-  const room = 80 - operation.length - stamp.length - 2;
-  return `${operation}-${environment.slice(0, room)}-${stamp}`;
+export function executionName(operation: string, environment: string, now: Date): string {
+  return `${operation}-${environment.slice(0, 80 - operation.length - 20)}-${executionStamp(now)}`;
+}
+
+/**
+ * UTC time to the millisecond (`yyyymmddThhmmssSSS`): execution names must be unique per state
+ * machine, and a closed execution's name cannot be reused, so two commands in one second (a
+ * resume right after a resume) must not collide. The environment lock, not the name, keeps
+ * operations from overlapping.
+ */
+export function executionStamp(now: Date): string {
+  return now.toISOString().replace(/[-:.]/g, '').slice(0, 18);
 }
 
 /** Poll the execution, printing each state once as it is entered, until it closes. */

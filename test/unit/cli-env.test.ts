@@ -66,9 +66,9 @@ function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
 const run = (args: string[], ops: EnvironmentOps) => runCliCaptured(args, { environmentOps: () => ops });
 
 describe('mwaa-ops env pause|resume|status', () => {
-  it('names executions after the operation, environment and UTC second, within 80 characters', () => {
+  it('names executions after the operation, environment and UTC millisecond, within 80 characters', () => {
     const at = new Date('2026-11-26T19:00:05.123Z');
-    expect(executionName('pause', 'dev', at)).toBe('pause-dev-20261126T190005');
+    expect(executionName('pause', 'dev', at)).toBe('pause-dev-20261126T190005123');
     expect(executionName('resume', 'x'.repeat(100), at)).toHaveLength(80);
   });
 
@@ -80,7 +80,7 @@ describe('mwaa-ops env pause|resume|status', () => {
       operation: 'pause',
       input: { environment: 'dev', pollSeconds: 30, drain: true },
     });
-    expect(result.stdout).toMatch(/^arn:aws:states:.*:execution:m:pause-dev-\d{8}T\d{6}\n$/);
+    expect(result.stdout).toMatch(/^arn:aws:states:.*:execution:m:pause-dev-\d{8}T\d{9}\n$/);
   });
 
   it('follows with --wait, printing each state once, and exits 0 on success', async () => {

@@ -34,9 +34,9 @@ const run = (args: string[], ops: UpgradeOps) => runCliCaptured(args, { upgradeO
 const RUNNING = { entered: [], state: { status: 'RUNNING' } };
 
 describe('mwaa-ops env upgrade', () => {
-  it('names executions upgrade-<env>-<UTC second>, within 80 characters', () => {
+  it('names executions upgrade-<env>-<UTC millisecond>, within 80 characters', () => {
     const at = new Date('2026-11-26T19:00:05.123Z');
-    expect(upgradeExecutionName('dev', at)).toBe('upgrade-dev-20261126T190005');
+    expect(upgradeExecutionName('dev', at)).toBe('upgrade-dev-20261126T190005123');
     expect(upgradeExecutionName('x'.repeat(100), at)).toHaveLength(80);
   });
 
