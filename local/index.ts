@@ -88,6 +88,11 @@ export interface LocalCloud {
   readonly startupBreakdownMs: Readonly<Record<string, number>>;
   /** The physical id / Ref value of a resource (bucket name, table name, topic ARN …). */
   ref(logicalId: string): string;
+  /**
+   * What `mwaa-ops --local <file>` reads (`npm start -- --serve` writes it): the SDK variables of
+   * `env` plus every stack output as `MWAA_OPS_OUTPUT_<Name>`.
+   */
+  connectionFile(): Record<string, string>;
   /** The environment variables the template gives a function. */
   functionEnv(logicalId: string): Record<string, string>;
   /** Invoke synchronously; resolves to the payload, or rejects with a LambdaInvokeError. */
@@ -297,6 +302,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (value === undefined) throw new Error(`no resource ${logicalId} in ${templatePath}`);
       return value;
     },
+    connectionFile: () => ({
+      ...env,
+      ...Object.fromEntries(
+        Object.entries(model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, String(value)]),
+      ),
+    }),
     functionEnv: (logicalId) => ({ ...fnOf(logicalId).environment }),
     invoke: (logicalId, event) => lambda.invoke(fnOf(logicalId).logicalId, event),
     invokeAsync: (logicalId, event) => lambda.invokeAsync(fnOf(logicalId).logicalId, event),

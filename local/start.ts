@@ -70,10 +70,7 @@ if (values.serve && cloud) {
   const running = cloud;
   const file = join(root, '.mwaa-ops', 'local-cloud.json');
   mkdirSync(dirname(file), { recursive: true });
-  const outputs = Object.fromEntries(
-    Object.entries(running.model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, value]),
-  );
-  writeFileSync(file, `${JSON.stringify({ ...running.env, ...outputs }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(running.connectionFile(), null, 2)}\n`);
   const airflowUrls = running.mwaa
     .environments()
     .map((e) => `  Airflow ${e.name} (${e.airflowVersion}): ${webServerUrl(e.webServerHostname)}`);

@@ -3,12 +3,9 @@
  * in through the local ALB and its identity provider and lands on a page rendered by a fake
  * target function from the forwarded `x-amzn-oidc-data` token.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { importSPKI, jwtVerify } from 'jose';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { escapeHtml } from '../../local/alb/html.ts';
 import { type AlbHandle, startAlb } from '../../local/alb/index.ts';
 import {
@@ -18,19 +15,10 @@ import {
   fakeTargets,
   testContext,
 } from '../helpers/alb-fakes.ts';
+import { launchProfileBrowser } from '../helpers/chromium.ts';
 
 const ALB_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/mwaa-ops/50dc6c495c0c9188';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 /** Echo the signed-in user from the token payload, escaped, as a target function would. */
 const whoAmI: FakeFunction = (event) => {
   const token = eventHeader(event, 'x-amzn-oidc-data');
@@ -51,7 +39,7 @@ describe('ALB login in a browser', () => {
   const ctx = testContext();
   const targets = fakeTargets({ AppFunction: whoAmI });
   let alb: AlbHandle;
-  let profile: string;
+  let chromium: Awaited<ReturnType<typeof launchProfileBrowser>>;
   let browser: BrowserContext;
 
   beforeAll(async () => {
@@ -62,19 +50,14 @@ describe('ALB login in a browser', () => {
       rules: [{ priority: 10, pathPatterns: ['/*'], authenticate: true, targetFunction: 'AppFunction' }],
       users: [{ email: 'ada@example.com', name: 'Ada', groups: ['data-eng'] }],
     });
-    profile = await mkdtemp(join(tmpdir(), 'mwaa-ops-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    chromium = await launchProfileBrowser();
+    browser = chromium.browser;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     await alb?.close();
     ctx.clock.dispose();
-    if (profile) await rm(profile, { recursive: true, force: true });
   }, 30_000);
 
   it('goes from the listener to the IdP login page and back to the target as the chosen user', async () => {

@@ -3,7 +3,6 @@
  * landing page's script can read, so this is the one place that proves the page works.
  * Needs Debian's chromium (`/usr/bin/chromium`, or CHROMIUM_PATH).
  */
-import { existsSync } from 'node:fs';
 import {
   CreateEnvironmentCommand,
   CreateWebLoginTokenCommand,
@@ -18,8 +17,8 @@ import { createFaultRegistry } from '../../local/core/faults.ts';
 import type { Targets } from '../../local/core/model.ts';
 import type { ServiceContext } from '../../local/core/service.ts';
 import { type MwaaHandle, startMwaa } from '../../local/mwaa/index.ts';
+import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const noop = async () => undefined;
 const targets: Targets = {
   invokeFunction: noop,
@@ -42,8 +41,7 @@ let client: MWAAClient;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}; install Debian's chromium or set CHROMIUM_PATH`);
+  const executablePath = chromiumPath();
   mwaa = await startMwaa(ctx, {
     targets,
     identityForAccessKey: () => 'arn:aws:sts::123456789012:assumed-role/browser-env-User/dana@example.com',
@@ -70,7 +68,8 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   mwaa.airflow('browser-env').addDag('hello_dag');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  // A plain browser: each page gets its own cookie jar (the reused-token check needs a fresh one).
+  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }, 60_000);
 
 afterAll(async () => {

@@ -4,26 +4,12 @@
  * landing page, and land in the Airflow UI as that person with that role. The MWAA web token
  * travels in the URL fragment, which only a browser running the landing page's script follows.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { runCli } from '../../cli/main.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { launchProfileBrowser } from '../helpers/chromium.ts';
+import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let cloud: LocalCloud;
 /** The local cloud's parts these tests use. */
@@ -34,27 +20,13 @@ const h = {
   get mwaa() {
     return cloud.mwaa;
   },
-  get env(): Record<string, string> {
-    return cloud.env;
-  },
-  get rbacTableName() {
-    return cloud.ref('RbacTable');
-  },
 };
-let profile: string;
+let chromium: Awaited<ReturnType<typeof launchProfileBrowser>>;
 let browser: BrowserContext;
 
 async function grant(...args: string[]) {
-  const file = JSON.stringify(h.env);
-  const code = await runCli(
-    ['--local', '/e2e/local-cloud.json', 'rbac', 'grant', ...args, '--table', h.rbacTableName],
-    {
-      stdout: () => undefined,
-      stderr: (t) => process.stderr.write(t),
-      sources: { env: {}, cwd: '/', projectRoot: '/', readFile: () => file, stdoutIsTTY: false },
-    },
-  );
-  expect(code).toBe(0);
+  const { code, stderr } = await runCliOnCloud(cloud, ['rbac', 'grant', ...args]);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
 }
 
 async function signIn(page: Page, email: string, groups = '') {
@@ -67,26 +39,18 @@ async function signIn(page: Page, email: string, groups = '') {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}; install Debian's chromium or set CHROMIUM_PATH`);
-  }
   cloud = await startLocalCloud({ clockSpeed: 2000 });
   await createAvailableEnvironment(cloud, 'analytics', '2.10.3');
   h.mwaa.airflow('analytics').addDag('daily_report');
   await grant('--user', 'dana@example.com', '--env', 'analytics', '--role', 'Viewer');
   await grant('--group', 'analysts', '--env', 'analytics', '--role', 'User');
-  profile = await mkdtemp(join(tmpdir(), 'mwaa-ops-sso-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  chromium = await launchProfileBrowser();
+  browser = chromium.browser;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await cloud?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 }, 30_000);
 
 describe('SSO login in a browser', () => {

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sdkEnvironmentOps } from '../../cli/environment-ops.ts';
 import { runCli } from '../../cli/main.ts';
@@ -24,25 +23,7 @@ beforeAll(async () => {
   local = await mwaaFor(cloud);
   dir = mkdtempSync(join(tmpdir(), 'mwaa-ops-cli-'));
   file = join(dir, 'local-cloud.json');
-  const outputs = Object.fromEntries(
-    Object.entries(cloud.model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, String(value)]),
-  );
-  writeFileSync(file, JSON.stringify({ ...cloud.env, ...outputs }));
-  // The local cloud creates schedule groups only for schedules it loads, not for a
-  // template's AWS::Scheduler::ScheduleGroup: create the one `sam deploy` would.
-  const scheduler = new SchedulerClient({
-    region: cloud.env.AWS_REGION,
-    credentials: {
-      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
-    },
-    endpoint: cloud.env.AWS_ENDPOINT_URL_SCHEDULER,
-  });
-  try {
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: cloud.ref('EnvironmentScheduleGroup') }));
-  } catch (error) {
-    if (!(error instanceof ConflictException)) throw error;
-  }
+  writeFileSync(file, JSON.stringify(cloud.connectionFile()));
 }, 120_000);
 
 afterAll(async () => {

@@ -5,9 +5,9 @@
  * with the CLI (`mwaa-ops rbac grant`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../cli/main.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { CookieJar } from '../helpers/alb-fakes.ts';
+import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
 
 let cloud: LocalCloud;
@@ -42,16 +42,10 @@ const h = {
   createEnvironment: (name: string) => createAvailableEnvironment(cloud, name, '2.10.3'),
 };
 
+/** The CLI against the cloud; the table comes from the stack output RbacTableName in its file. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const file = JSON.stringify(h.env);
-  const code = await runCli(['--local', '/sso-test/local-cloud.json', ...args, '--table', h.rbacTableName], {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    sources: { env: {}, cwd: '/', projectRoot: '/', readFile: () => file, stdoutIsTTY: false },
-  });
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCliOnCloud(cloud, args);
+  return { code, out: stdout, err: stderr };
 }
 
 /** Sign in at the IdP as `email` (with groups) starting from `path`; returns the ALB's answer to `path`. */

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { type FlowInput, validateFlow } from '../../functions/shared/flows/model.ts';
 import { createFlowRepository } from '../../functions/shared/flows/repository.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
 
 let cloud: LocalCloud;
@@ -230,7 +231,6 @@ describe('Scheduler tick → DAG run on the local cloud', () => {
 
 describe('flows put → Scheduler → DAG run on the local cloud', () => {
   it('syncs a flow’s schedule with the CLI and the schedule starts exactly one run at its time', async () => {
-    const { runCli } = await import('../../cli/main.ts');
     const at = new Date(cloud.clock.now() + 10 * 60_000).toISOString().slice(0, 19);
     const flow = {
       flowId: 'once',
@@ -239,22 +239,10 @@ describe('flows put → Scheduler → DAG run on the local cloud', () => {
       conf: { day: '{{scheduled_time}}' },
       schedules: [{ name: 'soon', expression: `at(${at})`, timezone: 'UTC' }],
     };
-    const outputs = Object.fromEntries(
-      Object.entries(cloud.model.outputs).map(([name, value]) => [`MWAA_OPS_OUTPUT_${name}`, value]),
-    );
-    const localFile = JSON.stringify({ ...cloud.env, ...outputs });
-    let out = '';
-    const code = await runCli(['--local', '/cloud.json', 'flows', 'put', 'flow.json'], {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        out += t;
-      },
+    const put = await runCliOnCloud(cloud, ['flows', 'put', 'flow.json'], {
       readInput: () => JSON.stringify(flow),
-      sources: { env: {}, cwd: '/', projectRoot: '/', readFile: () => localFile, stdoutIsTTY: false },
     });
-    expect({ code, out }).toEqual({ code: 0, out: 'put once; schedules: once--soon\n' });
+    expect(put).toEqual({ code: 0, stdout: 'put once; schedules: once--soon\n', stderr: '' });
 
     const deadline = cloud.clock.now() + 60 * 60_000;
     let runs = runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__once__'));
