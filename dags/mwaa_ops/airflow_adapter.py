@@ -58,6 +58,11 @@ def _run_identity(context: Mapping[str, Any]) -> Tuple[Dict[str, Any], Tuple[str
     return dict(dag_run.conf or {}), (dag_run.dag_id, dag_run.run_id)
 
 
+def _store(s3: Any, conf: Any) -> BackupStore:
+    """The backup this run's conf points at."""
+    return BackupStore(s3, conf.bucket, conf.prefix, kms_key_id=conf.kms_key_id)
+
+
 def export_task(**context: Any) -> Dict[str, Any]:
     """PythonOperator callable of ``mwaa_ops_export``."""
     raw_conf, self_run = _run_identity(context)
@@ -67,7 +72,7 @@ def export_task(**context: Any) -> Dict[str, Any]:
         sfn,
         lambda conf, heartbeat: export_backup(
             engine=_engine(),
-            store=BackupStore(s3, conf.bucket, conf.prefix, kms_key_id=conf.kms_key_id),
+            store=_store(s3, conf),
             secrets=airflow_secrets(),
             conf=conf,
             airflow_version=_airflow_version(),
@@ -88,7 +93,7 @@ def import_task(**context: Any) -> Dict[str, Any]:
         sfn,
         lambda conf, heartbeat: import_backup(
             engine=_engine(),
-            store=BackupStore(s3, conf.bucket, conf.prefix, kms_key_id=conf.kms_key_id),
+            store=_store(s3, conf),
             secrets=airflow_secrets(),
             conf=conf,
             heartbeat=heartbeat,
