@@ -1,30 +1,47 @@
 /**
- * `npm run test:python`: the DAGs' own tests (dags/tests) with pytest from Debian's packages
- * (`python3-pytest`, installed by .ci/run), using the system interpreter that those packages
- * belong to rather than whatever `python3` comes first on the PATH.
+ * `npm run test:python`: the DAGs' own tests (dags/tests) with pytest, in the project's pinned
+ * virtualenvs (scripts/python-env.ts).
+ *
+ * pytest runs on the Airflow 2.11.0 venv's interpreter (SQLAlchemy 1.4 and boto3 as on MWAA); the
+ * real-Airflow tests start `airflow` from each venv in REAL_AIRFLOW_VERSIONS, so one run covers
+ * several Airflow versions and the cross-version restores between them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './esbuild-options.ts';
+import { ensureVenvs, PrerequisiteError, venvBin } from './python-env.ts';
 
-const testsDir = join(root, 'dags', 'tests');
-const hasTests = existsSync(testsDir) && readdirSync(testsDir).some((f) => /^test_.*\.py$/.test(f));
-if (!hasTests) {
-  console.log('python: no DAG tests yet (dags/tests has no test_*.py); nothing to run');
-  process.exit(0);
-}
+/** Airflow versions installed for the real-Airflow tests (each a scripts/python/airflow-<v>.in). */
+export const REAL_AIRFLOW_VERSIONS = ['2.7.2', '2.10.3', '2.11.0'];
+const RUNNER = 'airflow-2.11.0';
 
-const python = process.env.MWAA_OPS_PYTHON ?? '/usr/bin/python3';
-const result = spawnSync(python, ['-m', 'pytest', '-q', testsDir], { stdio: 'inherit', cwd: root });
-if (result.error) {
-  console.error(`python: could not run ${python} -m pytest: ${result.error.message}`);
+try {
+  await ensureVenvs(REAL_AIRFLOW_VERSIONS.map((version) => `airflow-${version}`));
+} catch (error) {
+  console.error(error instanceof PrerequisiteError ? error.message : String(error));
   process.exit(1);
 }
-// pytest exits 5 when it collected no tests (e.g. every test file was filtered out): nothing
-// failed, so that is not a failure of the suite.
-if (result.status === 5) {
-  console.log('python: pytest collected no tests');
-  process.exit(0);
+
+const pg = spawnSync(venvBin(RUNNER, 'python'), [join(root, 'dags', 'tests', 'pg_server.py'), '--check'], {
+  encoding: 'utf8',
+});
+if (pg.status !== 0) {
+  console.error((pg.stdout + pg.stderr).trim() || 'python: PostgreSQL check failed');
+  process.exit(1);
+}
+
+process.stdout.write(pg.stdout);
+const result = spawnSync(
+  venvBin(RUNNER, 'python'),
+  ['-m', 'pytest', '-q', join(root, 'dags', 'tests'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, MWAA_OPS_REAL_AIRFLOW_VERSIONS: REAL_AIRFLOW_VERSIONS.join(',') },
+  },
+);
+if (result.error) {
+  console.error(`python: could not run pytest: ${result.error.message}`);
+  process.exit(1);
 }
 process.exit(result.status ?? 1);

@@ -9,3 +9,5 @@ DAG run conf.
 FORMAT_VERSION = 1
 EXPORT_DAG_ID = "mwaa_ops_export"
 IMPORT_DAG_ID = "mwaa_ops_import"
+#: The transfer DAGs never pause themselves or each other (the import runs while it restores states).
+TRANSFER_DAG_IDS = (EXPORT_DAG_ID, IMPORT_DAG_ID)

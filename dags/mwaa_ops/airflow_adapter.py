@@ -6,6 +6,7 @@ parameters (engine, secrets adapter, clients, run identity).
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Dict, Mapping, Tuple
 
@@ -14,6 +15,8 @@ from .restore import import_backup
 from .runner import run_transfer
 from .s3io import BackupStore
 from .secrets import SqlSecrets
+
+log = logging.getLogger("mwaa_ops")
 
 
 def _engine() -> Any:
@@ -46,11 +49,22 @@ def airflow_secrets() -> SqlSecrets:
     return SqlSecrets(decrypt=decrypt, encrypt=lambda text: fernet.encrypt(text.encode("utf-8")).decode("utf-8"))
 
 
-def _clients() -> Tuple[Any, Any]:
+def _region() -> Any:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def _sfn_client() -> Any:
+    """The client that answers the task token: made first and alone, so that a failure to build
+    any other client (S3 endpoint, region, credentials) can still be answered."""
     import boto3
 
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return boto3.client("s3", region_name=region), boto3.client("stepfunctions", region_name=region)
+    return boto3.client("stepfunctions", region_name=_region())
+
+
+def _s3_client() -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=_region())
 
 
 def _run_identity(context: Mapping[str, Any]) -> Tuple[Dict[str, Any], Tuple[str, str]]:
@@ -63,41 +77,48 @@ def _store(s3: Any, conf: Any) -> BackupStore:
     return BackupStore(s3, conf.bucket, conf.prefix, kms_key_id=conf.kms_key_id)
 
 
-def export_task(**context: Any) -> Dict[str, Any]:
-    """PythonOperator callable of ``mwaa_ops_export``."""
+def _task(action: str, context: Mapping[str, Any]) -> Dict[str, Any]:
+    """The body of both DAGs' task. Everything but the Step Functions client is built inside
+    ``run_transfer``, so any failure there (an S3 client that cannot be created, the database,
+    Airflow's Fernet) becomes a SendTaskFailure instead of a wait for the heartbeat timeout."""
     raw_conf, self_run = _run_identity(context)
-    s3, sfn = _clients()
-    return run_transfer(
-        raw_conf,
-        sfn,
-        lambda conf, heartbeat: export_backup(
-            engine=_engine(),
-            store=_store(s3, conf),
-            secrets=airflow_secrets(),
-            conf=conf,
-            airflow_version=_airflow_version(),
-            self_run=self_run,
-            heartbeat=heartbeat,
-            export_dag_id=self_run[0],
-        ),
-        "export",
-    )
+    try:
+        sfn = _sfn_client()
+    except Exception as error:
+        log.error("%s: cannot create the Step Functions client to answer the task token: %s", action,
+                  type(error).__name__)
+        raise
 
-
-def import_task(**context: Any) -> Dict[str, Any]:
-    """PythonOperator callable of ``mwaa_ops_import``."""
-    raw_conf, self_run = _run_identity(context)
-    s3, sfn = _clients()
-    return run_transfer(
-        raw_conf,
-        sfn,
-        lambda conf, heartbeat: import_backup(
+    def work(conf: Any, heartbeat: Any) -> Dict[str, Any]:
+        store = _store(_s3_client(), conf)
+        if action == "export":
+            return export_backup(
+                engine=_engine(),
+                store=store,
+                secrets=airflow_secrets(),
+                conf=conf,
+                airflow_version=_airflow_version(),
+                self_run=self_run,
+                heartbeat=heartbeat,
+                export_dag_id=self_run[0],
+            )
+        return import_backup(
             engine=_engine(),
-            store=_store(s3, conf),
+            store=store,
             secrets=airflow_secrets(),
             conf=conf,
             heartbeat=heartbeat,
             import_dag_id=self_run[0],
-        ),
-        "import",
-    )
+        )
+
+    return run_transfer(raw_conf, sfn, work, action)
+
+
+def export_task(**context: Any) -> Dict[str, Any]:
+    """PythonOperator callable of ``mwaa_ops_export``."""
+    return _task("export", context)
+
+
+def import_task(**context: Any) -> Dict[str, Any]:
+    """PythonOperator callable of ``mwaa_ops_import``."""
+    return _task("import", context)

@@ -20,6 +20,8 @@ class TransferConf:
     heartbeat_seconds: int = 60
     kms_key_id: Optional[str] = None
     unpause_on_failure: bool = False
+    #: cap on one batch of rows in bytes (None: the package default, 16 MiB)
+    batch_bytes: Optional[int] = None
 
 
 def _text(value: Any, name: str, required: bool = True) -> Optional[str]:
@@ -48,6 +50,11 @@ def parse_conf(conf: Optional[Mapping[str, Any]]) -> TransferConf:
     heartbeat = conf.get("heartbeat_seconds", 60)
     if not isinstance(heartbeat, int) or isinstance(heartbeat, bool) or not 1 <= heartbeat <= 3600:
         raise InvalidConf("conf.heartbeat_seconds must be an integer between 1 and 3600")
+    batch_bytes = conf.get("batch_bytes")
+    if batch_bytes is not None and (
+        not isinstance(batch_bytes, int) or isinstance(batch_bytes, bool) or not 1 << 20 <= batch_bytes <= 1 << 30
+    ):
+        raise InvalidConf("conf.batch_bytes must be an integer between 1048576 (1 MiB) and 1073741824 (1 GiB)")
     unpause = conf.get("unpause_on_failure", False)
     if not isinstance(unpause, bool):
         raise InvalidConf("conf.unpause_on_failure must be a boolean")
@@ -61,4 +68,5 @@ def parse_conf(conf: Optional[Mapping[str, Any]]) -> TransferConf:
         heartbeat_seconds=heartbeat,
         kms_key_id=_text(backup.get("kmsKeyId"), "backup.kmsKeyId", required=False),
         unpause_on_failure=unpause,
+        batch_bytes=batch_bytes,
     )

@@ -1,4 +1,9 @@
-"""Pause states of DAGs (the ``dag`` table): which are active, pause them, unpause them."""
+"""Pause states of DAGs (the ``dag`` table): which are active or paused, and setting them.
+
+A backup records both lists (``activeDags``, ``pausedDags``) so that the states travel both ways:
+the target environment's own default (MWAA creates new DAGs paused, a DAG file can say
+``is_paused_upon_creation=False``) never decides what a restored DAG does.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +30,16 @@ STUB_DEFAULTS = {
 
 
 def active_dags(conn: Any, exclude: Iterable[str] = ()) -> List[str]:
-    """DAG ids that are not paused, sorted, without ``exclude`` (the export DAG itself)."""
+    """DAG ids that are not paused, sorted, without ``exclude`` (the transfer DAGs)."""
     skip = set(exclude)
     rows = conn.execute(sa.select(_DAG.c.dag_id).where(_DAG.c.is_paused.is_(False)).order_by(_DAG.c.dag_id))
+    return [dag_id for (dag_id,) in rows if dag_id not in skip]
+
+
+def all_dags(conn: Any, exclude: Iterable[str] = ()) -> List[str]:
+    """Every DAG id the ``dag`` table knows, sorted, without ``exclude``."""
+    skip = set(exclude)
+    rows = conn.execute(sa.select(_DAG.c.dag_id).order_by(_DAG.c.dag_id))
     return [dag_id for (dag_id,) in rows if dag_id not in skip]
 
 
@@ -44,10 +56,19 @@ def unpause(conn: Any, dag_ids: Iterable[str]) -> List[str]:
 
     Returns the ids that needed a placeholder.
     """
+    return set_states(conn, dag_ids, paused=False)
+
+
+def set_states(conn: Any, dag_ids: Iterable[str], paused: bool) -> List[str]:
+    """Set ``is_paused`` of the DAGs; a DAG the target has not parsed yet gets a placeholder row
+    (rows referencing a DAG, such as queued dataset-triggered runs, need it too).
+
+    Returns the ids that needed a placeholder.
+    """
     ids = sorted(set(dag_ids))
     if not ids:
         return []
-    set_paused(conn, ids, False)
+    set_paused(conn, ids, paused)
     present = {dag_id for (dag_id,) in conn.execute(sa.select(_DAG.c.dag_id).where(_DAG.c.dag_id.in_(ids)))}
     missing = [dag_id for dag_id in ids if dag_id not in present]
     if missing:
@@ -63,7 +84,7 @@ def unpause(conn: Any, dag_ids: Iterable[str]) -> List[str]:
         for dag_id in missing:
             record = {name: STUB_DEFAULTS.get(name) for name in names}
             record["dag_id"] = dag_id
-            record["is_paused"] = False
+            record["is_paused"] = paused
             records.append(record)
         conn.execute(stub.insert(), records)
     return missing

@@ -6,7 +6,9 @@ Order of work, and why:
 2. the active DAGs are written to ``active-dags.json`` *before* they are paused, so a retried
    export (which finds them paused) still knows them;
 3. tables are read in one REPEATABLE READ transaction (a consistent snapshot), streamed with a
-   server-side cursor to gzip JSON Lines files, each uploaded as soon as it is complete;
+   server-side cursor whose fetches are capped by bytes (``batching.py``) to gzip JSON Lines
+   files, each uploaded as soon as it is complete; the pause state of every other DAG goes into
+   the manifest too (``pausedDags``), so DAGs paused here stay paused wherever it is restored;
 4. ``manifest.json`` last: the commit marker.
 On any failure the DAGs this export paused are unpaused again before the error propagates.
 """
@@ -21,9 +23,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from . import EXPORT_DAG_ID, FORMAT_VERSION
+from . import EXPORT_DAG_ID, FORMAT_VERSION, TRANSFER_DAG_IDS
+from .batching import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, AdaptiveRows
 from .conf import TransferConf
-from .dag_state import active_dags, set_paused
+from .dag_state import active_dags, all_dags, set_paused
 from .errors import BackupAlreadyCommitted, TransferError, describe_failure
 from .format import TableFileWriter, sha256_of, utc_now_iso
 from .heartbeat import Heartbeat, no_heartbeat
@@ -85,28 +88,34 @@ def _manifest_entry(table: CarriedTable, columns: List[str]) -> Dict[str, Any]:
     return entry
 
 
-def _rows_of(
-    conn: Any, table: CarriedTable, columns: List[str], secrets: SecretsAdapter, batch_size: int
-):
-    """Batches of row tuples in primary-key order."""
+def _write_table_file(
+    handle: Any,
+    conn: Any,
+    table: CarriedTable,
+    columns: List[str],
+    secrets: SecretsAdapter,
+    transform: Optional[RowTransform],
+    beat: Heartbeat,
+    batch_bytes: int,
+    batch_rows: int,
+) -> TableFileWriter:
+    """Write one table file, row by row; at most one byte-capped fetch of rows is in memory."""
+    writer = TableFileWriter(handle, columns)
     if table.mode == "secret":
         source = secrets.iter_variables(conn) if table.name == "variable" else secrets.iter_connections(conn)
         names = VARIABLE_COLUMNS if table.name == "variable" else CONNECTION_COLUMNS
-        batch: List[Tuple[Any, ...]] = []
         for record in source:
-            batch.append(tuple(record.get(name) for name in names))
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-        return
-    lightweight = sa.table(table.name, *(sa.column(name) for name in columns))
-    query = sa.select(*lightweight.c).order_by(*(lightweight.c[key] for key in table.primary_key))
-    # stream_results: psycopg2 named (server-side) cursor, so a table never sits in memory whole.
-    result = conn.execution_options(stream_results=True, max_row_buffer=batch_size).execute(query)
-    for partition in result.partitions(batch_size):
-        yield [tuple(row) for row in partition]
+            writer.write_row(tuple(record.get(name) for name in names))
+            beat.beat()
+    else:
+        rows = AdaptiveRows(conn, table.name, columns, table.primary_key, batch_bytes, batch_rows)
+        for row in rows:
+            if transform is not None:
+                row = transform(columns, row)
+            rows.observe(writer.write_row(row))
+            beat.beat()
+    writer.close()
+    return writer
 
 
 def export_backup(
@@ -118,12 +127,19 @@ def export_backup(
     airflow_version: str,
     self_run: Optional[Tuple[str, str]] = None,
     heartbeat: Optional[Heartbeat] = None,
-    batch_size: int = 5000,
+    batch_size: int = DEFAULT_BATCH_ROWS,
+    batch_bytes: Optional[int] = None,
     workdir: Optional[str] = None,
     clock: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.timezone.utc),
     export_dag_id: str = EXPORT_DAG_ID,
 ) -> Dict[str, Any]:
-    """Write the backup and return the success answer (locations and counts only)."""
+    """Write the backup and return the success answer (locations and counts only).
+
+    ``batch_size`` caps rows and ``batch_bytes`` (default: the conf's, else 16 MiB) the encoded
+    bytes of one fetch.
+    """
+    cap = batch_bytes or conf.batch_bytes or DEFAULT_BATCH_BYTES
+    transfer_dags = {export_dag_id, *TRANSFER_DAG_IDS}
     beat = heartbeat or no_heartbeat()
     existing = store.get_json(MANIFEST)
     if existing is not None:
@@ -140,7 +156,7 @@ def export_backup(
     # 2. remember, then pause.
     previous = store.get_json(ACTIVE_DAGS) or {}
     with engine.connect() as conn:
-        now_active = active_dags(conn, exclude=[export_dag_id])
+        now_active = active_dags(conn, exclude=transfer_dags)
     remembered = sorted(set(previous.get("activeDags", [])) | set(now_active))
     store.put_json(ACTIVE_DAGS, {"activeDags": remembered, "executionArn": conf.execution_arn})
     paused: List[str] = []
@@ -149,7 +165,8 @@ def export_backup(
             set_paused(conn, remembered, True)
         paused = remembered
         manifest = _write_tables(
-            engine, store, secrets, conf, airflow_version, self_run, beat, batch_size, workdir, clock, remembered
+            engine, store, secrets, conf, airflow_version, self_run, beat, (cap, batch_size), workdir, clock,
+            remembered, transfer_dags,
         )
         store.put_json(MANIFEST, manifest)
         return _answer(store, manifest)
@@ -165,7 +182,8 @@ def export_backup(
         raise
 
 
-def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat, batch_size, workdir, clock, active):
+def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat, caps, workdir, clock, active,
+                  transfer_dags):
     started = clock()
     transforms = _finish_own_run(self_run, started)
     tables: Dict[str, Any] = {}
@@ -174,6 +192,8 @@ def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat,
         with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
+                # Every DAG that is not remembered as active was paused before this export began.
+                paused_dags = [dag_id for dag_id in all_dags(conn, exclude=transfer_dags) if dag_id not in set(active)]
                 present = set(sa.inspect(conn).get_table_names())
                 for table in CARRIED:
                     if table.name not in present:
@@ -183,13 +203,9 @@ def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat,
                     path = os.path.join(tmp, f"{table.name}.jsonl.gz")
                     transform = transforms.get(table.name)
                     with open(path, "wb") as handle:
-                        writer = TableFileWriter(handle, columns)
-                        for batch in _rows_of(conn, table, columns, secrets, batch_size):
-                            if transform is not None:
-                                batch = [transform(columns, row) for row in batch]
-                            writer.write_rows(batch)
-                            beat.beat()
-                        writer.close()
+                        writer = _write_table_file(
+                            handle, conn, table, columns, secrets, transform, beat, caps[0], caps[1]
+                        )
                     entry["rows"] = writer.rows
                     entry["bytes"], entry["sha256"] = sha256_of(path)
                     store.put_file(entry["file"], path)
@@ -208,6 +224,7 @@ def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat,
         "createdAt": utc_now_iso(clock()),
         "createdBy": {"writer": "mwaa-ops-export-dag", "executionArn": conf.execution_arn},
         "activeDags": active,
+        "pausedDags": paused_dags,
     }
     snapshot = store.get_bytes(SNAPSHOT)
     if snapshot is not None:

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from decimal import Decimal
-from typing import IO, Any, Dict, Iterable, Iterator, List, Optional
+from typing import IO, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from . import FORMAT_VERSION
 from .errors import BackupIncompatible, ChecksumMismatch
@@ -66,6 +66,13 @@ class TableFileWriter:
         # mtime=0 keeps the file byte-identical for identical content (stable checksums).
         self._gzip = gzip.GzipFile(fileobj=fileobj, mode="wb", compresslevel=6, mtime=0)
 
+    def write_row(self, row: Iterable[Any]) -> int:
+        """Append one row; returns the size of its encoded line (what batches are measured in)."""
+        line = encode_row(self.columns, row)
+        self._gzip.write(line)
+        self.rows += 1
+        return len(line)
+
     def write_rows(self, rows: Iterable[Iterable[Any]]) -> int:
         lines = [encode_row(self.columns, row) for row in rows]
         if lines:
@@ -79,10 +86,16 @@ class TableFileWriter:
 
 def iter_table_file(fileobj: IO[bytes]) -> Iterator[Dict[str, Any]]:
     """Rows of a table file, one dict per line."""
+    for row, _size in iter_table_file_sized(fileobj):
+        yield row
+
+
+def iter_table_file_sized(fileobj: IO[bytes]) -> Iterator[Tuple[Dict[str, Any], int]]:
+    """``(row, size of its line in bytes)`` for each line of a table file (sizes bound the batches)."""
     with gzip.GzipFile(fileobj=fileobj, mode="rb") as stream:
         for line in stream:
             if line.strip():
-                yield json.loads(line)
+                yield json.loads(line), len(line)
 
 
 def sha256_of(path: str) -> tuple:
@@ -126,6 +139,11 @@ def validate_manifest(manifest: Any, environment: Optional[str], backup_id: Opti
         )
     if backup_id is not None and manifest.get("backupId") != backup_id:
         raise BackupIncompatible(f"manifest backupId {manifest.get('backupId')!r} is not {backup_id!r}")
+    for key in ("activeDags", "pausedDags"):
+        # pausedDags is absent from backups written before it existed: nothing is paused then.
+        value = manifest.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(dag_id, str) for dag_id in value):
+            raise BackupIncompatible(f"manifest {key} must be a list of DAG ids")
     tables = manifest.get("tables")
     if not isinstance(tables, dict):
         raise BackupIncompatible("manifest has no tables")

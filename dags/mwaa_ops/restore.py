@@ -2,13 +2,31 @@
 
 1. The manifest must exist (a backup without one is incomplete) and every file must match its
    size and SHA-256 *before* the database is touched.
-2. One transaction: tables in dependency order; generated keys re-drawn from the target's own
-   sequences and every reference rewritten through the old → new map; variables/connections
-   replaced through the secrets adapter (Airflow's models); pools replaced; an audit ``log`` row
-   marks the backup as imported; counts checked; the previously active DAGs unpaused. A failure
+2. One transaction: every DAG the backup knows gets its row (a placeholder if the target has not
+   parsed it yet) and is paused; tables in dependency order, in batches capped by rows and bytes;
+   generated keys re-drawn from the target's own sequences and every reference rewritten through
+   the old → new map; variables/connections replaced through the secrets adapter (Airflow's
+   models); pools replaced; an audit ``log`` row marks the backup as imported; counts checked;
+   the DAGs that were active are unpaused, the ones that were paused stay paused. A failure
    anywhere rolls everything back, so a re-run starts from the same state.
 3. A re-run after a committed import (say the success answer was lost) finds the marker and
    only re-checks and answers.
+
+Two things the target's scheduler needs that a plain copy would get wrong:
+
+- *Runs the target created itself.* A new environment may create runs before the import (a DAG
+  with ``is_paused_upon_creation=False`` and a schedule, the transfer DAGs' own runs). A backup
+  run with the same ``(dag_id, run_id)`` or ``(dag_id, execution_date)`` (both unique) is skipped
+  together with every row that hangs off it (task instances, XComs, notes, …): the target's run,
+  which its scheduler may be working on, is kept. The answer reports these per table as
+  ``conflicts``; the same applies to any other row whose key the target already holds.
+- *Task instances that were queued, running or deferred at export time.* Airflow recovers such
+  task instances only through the job that queued them (``queued_by_job_id``: orphan reset,
+  zombie detection, stuck-in-queued), and no job of the old environment exists here. In runs that
+  are still queued or running they are reset to no state, exactly as the scheduler's own orphan
+  reset does (``adopt_or_reset_orphaned_tasks``), so the scheduler schedules them again; a
+  deferred one also loses its ``next_method``/``next_kwargs`` (its trigger is not carried), as
+  clearing a task does. The answer counts them as ``resetTaskInstances``.
 """
 
 from __future__ import annotations
@@ -18,15 +36,16 @@ import io
 import json
 import os
 import tempfile
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
 
-from . import IMPORT_DAG_ID
+from . import IMPORT_DAG_ID, TRANSFER_DAG_IDS
+from .batching import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, byte_batches
 from .conf import TransferConf
-from .dag_state import unpause
+from .dag_state import set_states, unpause
 from .errors import BackupIncompatible, BackupNotCommitted, CountMismatch, TransferError, describe_failure
-from .format import check_file, decode_binary, iter_table_file, validate_manifest
+from .format import check_file, decode_binary, iter_table_file, iter_table_file_sized, validate_manifest
 from .heartbeat import Heartbeat, no_heartbeat
 from .s3io import BackupStore
 from .secrets import SecretsAdapter
@@ -35,6 +54,10 @@ from .tables import CARRIED_BY_NAME, import_order
 MANIFEST = "manifest.json"
 MARKER_EVENT = "mwaa_ops_import"
 DEFAULT_POOL = "default_pool"
+#: Task instance states that only the job which queued them could recover (State.adoptable_states),
+#: plus ``deferred``, whose trigger is not carried.
+ORPHANED_STATES = {"queued", "running", "restarting", "deferred"}
+UNFINISHED_RUN_STATES = {"queued", "running"}
 
 _LOG = sa.table("log", sa.column("dttm"), sa.column("dag_id"), sa.column("event"), sa.column("extra"))
 
@@ -49,7 +72,9 @@ def _decoder(type_name: str) -> Callable[[Any], Any]:
         return decode_binary
     if type_name.startswith("json"):
         # Sent as text and cast by PostgreSQL; SQL NULL stays NULL (JSON null is stored as NULL).
-        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+        # json.dumps with its defaults is how Airflow's own JSON columns serialise (SQLAlchemy's
+        # JSON type, sqlalchemy_jsonfield), so a value Airflow wrote comes back as the same text.
+        return lambda value: None if value is None else json.dumps(value)
     return lambda value: value
 
 
@@ -63,15 +88,28 @@ def _allocate(conn: Any, table: str, column: str, count: int) -> List[int]:
     return [value for (value,) in conn.execute(query, {"t": table, "c": column, "n": count})]
 
 
-def _batches(rows: Iterator[Dict[str, Any]], size: int) -> Iterator[List[Dict[str, Any]]]:
-    batch: List[Dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _key_value(value: Any) -> Any:
+    """A key column value in one comparable form: database datetimes and backup ISO strings match."""
+    if isinstance(value, _dt.datetime):
+        return value.astimezone(_dt.timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+    return value
+
+
+def _keys(conn: Any, table: str, columns: Iterable[str]) -> Set[Tuple[Any, ...]]:
+    """The target's existing values of ``columns`` (a unique key) in ``table``."""
+    cols = list(columns)
+    lookup = sa.table(table, *(sa.column(col) for col in cols))
+    return {tuple(_key_value(v) for v in row) for row in conn.execute(sa.select(*lookup.c))}
+
+
+def _iso_key(value: Any) -> Any:
+    """A backup value of a timestamp key column (ISO text) in the form ``_key_value`` gives."""
+    if isinstance(value, str):
+        try:
+            return _key_value(_dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -107,12 +145,14 @@ def _write_rows(conn: Any, name: str, columns: List[str], table: Any, records: L
 
 
 class _Importer:
-    def __init__(self, conn: Any, secrets: SecretsAdapter, manifest: Dict[str, Any], beat: Heartbeat, batch_size: int):
+    def __init__(self, conn: Any, secrets: SecretsAdapter, manifest: Dict[str, Any], beat: Heartbeat,
+                 batch_rows: int, batch_bytes: int):
         self.conn = conn
         self.secrets = secrets
         self.manifest = manifest
         self.beat = beat
-        self.batch_size = batch_size
+        self.batch_rows = batch_rows
+        self.batch_bytes = batch_bytes
         self.present = set(sa.inspect(conn).get_table_names())
         referenced = {
             ref.split(".", 1)[0]
@@ -120,7 +160,15 @@ class _Importer:
             for ref in (entry.get("references") or {}).values()
         }
         self.maps: Dict[str, Dict[Any, Any]] = {name: {} for name in referenced}
+        #: old generated keys of rows skipped because the target already held them, per table
+        self.skipped_keys: Dict[str, Set[Any]] = {name: set() for name in referenced}
+        #: (dag_id, run_id) of backup runs the target already holds
+        self.skipped_runs: Set[Tuple[str, str]] = set()
+        #: state of every imported run, to decide which task instances to reset
+        self.run_states: Dict[Tuple[str, str], Any] = {}
         self.imported: Dict[str, int] = {}
+        self.conflicts: Dict[str, int] = {}
+        self.reset = 0
         self.kept: Dict[str, int] = {}
         self.dropped: Dict[str, List[str]] = {}
         self.skipped: List[str] = []
@@ -140,14 +188,13 @@ class _Importer:
             if lost:
                 self.dropped[name] = lost
             with open(paths[name], "rb") as handle:
-                rows = iter_table_file(handle)
                 spec = CARRIED_BY_NAME.get(name)
                 if spec is not None and spec.mode == "secret":
-                    self._secret(name, list(rows))
+                    self._secret(name, list(iter_table_file(handle)))
                 elif spec is not None and spec.mode == "replace":
-                    self._replace(name, entry, columns, types, list(rows))
+                    self._replace(name, entry, columns, types, list(iter_table_file(handle)))
                 else:
-                    self._history(name, entry, columns, types, rows)
+                    self._history(name, entry, columns, types, iter_table_file_sized(handle), spec)
             self.beat.beat()
 
     def _secret(self, name: str, rows: List[Dict[str, Any]]) -> None:
@@ -181,28 +228,52 @@ class _Importer:
                 sa.select(sa.func.count()).select_from(table).where(table.c[key] == DEFAULT_POOL)
             ).scalar()
 
-    def _history(self, name: str, entry: Dict[str, Any], columns: List[str], types: Dict[str, str], rows) -> None:
+    def _unique_keys(self, name: str, entry: Dict[str, Any], columns: List[str], generated: Optional[str]):
+        """Keys a backup row must not share with a row the target already holds: dag_run's two
+        unique keys; the primary key of tables whose key is not generated here."""
+        if name == "dag_run":
+            candidates = [("dag_id", "run_id"), ("dag_id", "execution_date")]
+        elif generated or (CARRIED_BY_NAME.get(name) and CARRIED_BY_NAME[name].per_run):
+            # Generated keys are new; per-run rows of a run the target lacks cannot exist there.
+            return []
+        else:
+            candidates = [tuple(entry.get("primaryKey") or [])]
+        keys = []
+        for key in candidates:
+            if key and all(col in columns for col in key):
+                existing = _keys(self.conn, name, key)
+                if existing:
+                    keys.append((key, existing))
+        return keys
+
+    def _history(self, name: str, entry: Dict[str, Any], columns: List[str], types: Dict[str, str], rows, spec) -> None:
         generated = entry.get("generatedKey")
         references = {col: ref for col, ref in (entry.get("references") or {}).items() if col in columns}
         reuse_on = [col for col in entry.get("reuseOn") or [] if col in columns]
         decoders = {col: _decoder(types[col]) for col in columns}
         mapping = self.maps.get(name)
+        per_run = spec is not None and spec.per_run and "dag_id" in columns and "run_id" in columns
+        unique = self._unique_keys(name, entry, columns, generated)
         table = sa.table(name, *(sa.column(col) for col in columns))
-        count = 0
-        for batch in _batches(rows, self.batch_size):
+        count = conflicts = 0
+        for batch in byte_batches(rows, self.batch_bytes, self.batch_rows):
             records = []
             for row in batch:
+                if per_run and (row.get("dag_id"), row.get("run_id")) in self.skipped_runs:
+                    conflicts += 1
+                    continue
                 record = {col: decoders[col](row.get(col)) for col in columns}
-                for col, ref in references.items():
-                    old = record[col]
-                    if old is None:
-                        continue
-                    target_map = self.maps[ref.split(".", 1)[0]]
-                    if old not in target_map:
-                        raise BackupIncompatible(
-                            f"{name}.{col} refers to {ref} row {old!r}, which the backup does not hold"
-                        )
-                    record[col] = target_map[old]
+                if self._rewrite_references(name, record, references):
+                    conflicts += 1
+                    continue
+                if unique and self._collides(record, unique):
+                    conflicts += 1
+                    self._skip(name, record, generated)
+                    continue
+                if name == "dag_run":
+                    self.run_states[(record["dag_id"], record["run_id"])] = record.get("state")
+                elif name == "task_instance":
+                    self._reset_if_orphaned(record)
                 records.append(record)
             if reuse_on and generated:
                 records = self._reuse(name, table, records, reuse_on, generated, mapping)
@@ -216,7 +287,50 @@ class _Importer:
                 _write_rows(self.conn, name, columns, table, records)
             count += len(batch)
             self.beat.beat()
-        self.imported[name] = count
+        self.imported[name] = count - conflicts
+        if conflicts:
+            self.conflicts[name] = conflicts
+
+    @staticmethod
+    def _collides(row: Dict[str, Any], unique) -> bool:
+        for key, existing in unique:
+            if tuple(_iso_key(row.get(col)) for col in key) in existing:
+                return True
+        return False
+
+    def _skip(self, name: str, row: Dict[str, Any], generated: Optional[str]) -> None:
+        if name == "dag_run":
+            self.skipped_runs.add((row.get("dag_id"), row.get("run_id")))
+        if generated and name in self.skipped_keys:
+            self.skipped_keys[name].add(row.get(generated))
+
+    def _rewrite_references(self, name: str, record: Dict[str, Any], references: Dict[str, str]) -> bool:
+        """Point references at the target's new keys; True when the referenced row was skipped
+        (the target already held it), so this row is skipped with it."""
+        for col, ref in references.items():
+            old = record[col]
+            if old is None:
+                continue
+            target = ref.split(".", 1)[0]
+            target_map = self.maps[target]
+            if old not in target_map:
+                if old in self.skipped_keys.get(target, ()):
+                    return True
+                raise BackupIncompatible(f"{name}.{col} refers to {ref} row {old!r}, which the backup does not hold")
+            record[col] = target_map[old]
+        return False
+
+    def _reset_if_orphaned(self, record: Dict[str, Any]) -> None:
+        if record.get("state") not in ORPHANED_STATES:
+            return
+        if self.run_states.get((record.get("dag_id"), record.get("run_id"))) not in UNFINISHED_RUN_STATES:
+            return
+        if record["state"] == "deferred":
+            for col in ("next_method", "next_kwargs", "trigger_timeout"):
+                if col in record:
+                    record[col] = None
+        record["state"] = None
+        self.reset += 1
 
     def _reuse(self, name, table, records, reuse_on, generated, mapping):
         """Map rows equal to an existing target row (on ``reuse_on``) to it instead of copying them."""
@@ -236,14 +350,18 @@ class _Importer:
 
 
 def _verify_counts(
-    conn: Any, manifest: Dict[str, Any], imported: Dict[str, int], skipped: List[str], kept: Dict[str, int]
+    conn: Any, manifest: Dict[str, Any], imported: Dict[str, int], skipped: List[str], kept: Dict[str, int],
+    conflicts: Optional[Dict[str, int]] = None,
 ) -> None:
+    """Every row of the backup is accounted for: imported, or skipped as a conflict (reported)."""
     problems = []
     for name, entry in manifest["tables"].items():
         if name in skipped:
             continue
         expected = entry["rows"]
         got = imported.get(name)
+        if got is not None and conflicts:
+            got += conflicts.get(name, 0)
         if got != expected:
             problems.append(f"{name}: {got} imported, manifest says {expected}")
             continue
@@ -256,6 +374,15 @@ def _verify_counts(
         raise CountMismatch("restored counts differ from the manifest: " + "; ".join(problems))
 
 
+def _placeholders(conn: Any, dag_ids: List[str]) -> int:
+    """How many of the DAGs have only a placeholder row (not parsed by the target yet)."""
+    if not dag_ids:
+        return 0
+    dag = sa.table("dag", sa.column("dag_id"), sa.column("fileloc"))
+    query = sa.select(sa.func.count()).select_from(dag).where(dag.c.dag_id.in_(dag_ids), dag.c.fileloc.is_(None))
+    return conn.execute(query).scalar()
+
+
 def import_backup(
     *,
     engine: Any,
@@ -263,13 +390,20 @@ def import_backup(
     secrets: SecretsAdapter,
     conf: TransferConf,
     heartbeat: Optional[Heartbeat] = None,
-    batch_size: int = 5000,
+    batch_size: int = DEFAULT_BATCH_ROWS,
+    batch_bytes: Optional[int] = None,
     workdir: Optional[str] = None,
     clock: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.timezone.utc),
     import_dag_id: str = IMPORT_DAG_ID,
 ) -> Dict[str, Any]:
-    """Restore the backup named by ``conf`` and return the success answer (counts only)."""
+    """Restore the backup named by ``conf`` and return the success answer (counts only).
+
+    ``batch_size`` caps the rows and ``batch_bytes`` (default: the conf's, else 16 MiB) the file
+    bytes of one batch.
+    """
     beat = heartbeat or no_heartbeat()
+    cap = batch_bytes or conf.batch_bytes or DEFAULT_BATCH_BYTES
+    transfer_dags = {import_dag_id, *TRANSFER_DAG_IDS}
     manifest: Optional[Dict[str, Any]] = None
     try:
         manifest = store.get_json(MANIFEST)
@@ -292,7 +426,12 @@ def import_backup(
                     .select_from(_LOG)
                     .where(_LOG.c.event == MARKER_EVENT, _LOG.c.extra == _marker(conf.backup_id))
                 ).scalar()
-                importer = _Importer(conn, secrets, manifest, beat, batch_size)
+                importer = _Importer(conn, secrets, manifest, beat, batch_size, cap)
+                active = [d for d in manifest.get("activeDags", []) if d not in transfer_dags]
+                paused = [d for d in manifest.get("pausedDags", []) if d not in transfer_dags]
+                # Rows for every DAG first (queued dataset runs reference them), all paused until
+                # the end of the transaction.
+                set_states(conn, [*active, *paused], paused=True)
                 if already:
                     imported = {name: entry["rows"] for name, entry in manifest["tables"].items()}
                     _verify_counts(
@@ -300,21 +439,27 @@ def import_backup(
                     )
                 else:
                     importer.run(paths)
-                    _verify_counts(conn, manifest, importer.imported, importer.skipped, importer.kept)
+                    _verify_counts(
+                        conn, manifest, importer.imported, importer.skipped, importer.kept, importer.conflicts
+                    )
                     conn.execute(
                         _LOG.insert().values(
                             dttm=clock(), dag_id=import_dag_id, event=MARKER_EVENT, extra=_marker(conf.backup_id)
                         )
                     )
-                placeholders = unpause(conn, manifest.get("activeDags", []))
+                placeholders = _placeholders(conn, [*active, *paused])
+                unpause(conn, active)
         return {
             "backupId": manifest["backupId"],
             "alreadyImported": bool(already),
             "restored": {name: entry["rows"] for name, entry in manifest["tables"].items()},
             "droppedColumns": importer.dropped,
             "skippedTables": importer.skipped,
-            "unpausedDagCount": len(manifest.get("activeDags", [])),
-            "placeholderDagCount": len(placeholders),
+            "unpausedDagCount": len(active),
+            "pausedDagCount": len(paused),
+            "placeholderDagCount": placeholders,
+            "conflicts": importer.conflicts,
+            "resetTaskInstances": importer.reset,
         }
     except BaseException as error:
         if conf.unpause_on_failure and manifest and isinstance(manifest, dict) and manifest.get("activeDags"):

@@ -40,6 +40,9 @@ class CarriedTable:
     reuse_on: Optional[Tuple[str, ...]] = None
     #: first Airflow version whose schema has the table
     since: str = "2.7.2"
+    #: rows belong to a DAG run through (dag_id, run_id): skipped with the run when the target
+    #: already holds that run (see restore.py, "runs the target created itself")
+    per_run: bool = False
     why: str = ""
 
 
@@ -63,6 +66,54 @@ CARRIED: Tuple[CarriedTable, ...] = (
         why="dag_run.log_template_id points here; old runs' logs are found through the template they were written with",
     ),
     CarriedTable(
+        "dataset",
+        "history",
+        ("id",),
+        generated_key="id",
+        reuse_on=("uri",),
+        why="datasets that events and queued runs point at; the DAG processor adopts a row with the same uri",
+    ),
+    CarriedTable(
+        "dataset_alias",
+        "history",
+        ("id",),
+        generated_key="id",
+        reuse_on=("name",),
+        since="2.10.1",
+        why="dataset aliases that events were emitted through (2.10+)",
+    ),
+    CarriedTable(
+        "dataset_alias_dataset",
+        "history",
+        ("alias_id", "dataset_id"),
+        references={"alias_id": "dataset_alias.id", "dataset_id": "dataset.id"},
+        since="2.10.1",
+        why="which datasets an alias has resolved to (2.10+)",
+    ),
+    CarriedTable(
+        "dataset_event",
+        "history",
+        ("id",),
+        generated_key="id",
+        references={"dataset_id": "dataset.id"},
+        why="dataset event history (Datasets view, the events a dataset-triggered run consumed)",
+    ),
+    CarriedTable(
+        "dataset_alias_dataset_event",
+        "history",
+        ("alias_id", "event_id"),
+        references={"alias_id": "dataset_alias.id", "event_id": "dataset_event.id"},
+        since="2.10.1",
+        why="which events came through an alias (2.10+)",
+    ),
+    CarriedTable(
+        "dataset_dag_run_queue",
+        "history",
+        ("dataset_id", "target_dag_id"),
+        references={"dataset_id": "dataset.id"},
+        why="pending dataset-triggered runs: the scheduler creates the run once all its datasets have events",
+    ),
+    CarriedTable(
         "dag_run",
         "history",
         ("id",),
@@ -70,6 +121,13 @@ CARRIED: Tuple[CarriedTable, ...] = (
         generated_key="id",
         references={"log_template_id": "log_template.id"},
         why="run history",
+    ),
+    CarriedTable(
+        "dagrun_dataset_event",
+        "history",
+        ("dag_run_id", "event_id"),
+        references={"dag_run_id": "dag_run.id", "event_id": "dataset_event.id"},
+        why="the dataset events each dataset-triggered run consumed",
     ),
     CarriedTable(
         "dag_run_note",
@@ -84,11 +142,14 @@ CARRIED: Tuple[CarriedTable, ...] = (
         "history",
         TI_KEY,
         omitted={"queued_by_job_id": _NO_JOB, "trigger_id": _NO_TRIGGER},
+        per_run=True,
         why="task history, including mapped task instances (map_index >= 0)",
     ),
-    CarriedTable("task_instance_note", "history", TI_KEY, omitted={"user_id": _NO_USER}, why="notes on task instances"),
-    CarriedTable("task_map", "history", TI_KEY, why="how mapped tasks expanded (needed to clear/re-run them)"),
-    CarriedTable("rendered_task_instance_fields", "history", TI_KEY, why="the 'Rendered Template' view"),
+    CarriedTable(
+        "task_instance_note", "history", TI_KEY, omitted={"user_id": _NO_USER}, per_run=True, why="notes on task instances"
+    ),
+    CarriedTable("task_map", "history", TI_KEY, per_run=True, why="how mapped tasks expanded (needed to clear/re-run them)"),
+    CarriedTable("rendered_task_instance_fields", "history", TI_KEY, per_run=True, why="the 'Rendered Template' view"),
     CarriedTable(
         "xcom",
         "history",
@@ -96,8 +157,10 @@ CARRIED: Tuple[CarriedTable, ...] = (
         references={"dag_run_id": "dag_run.id"},
         why="task results that downstream re-runs read",
     ),
-    CarriedTable("task_fail", "history", ("id",), generated_key="id", why="task failure history (duration charts)"),
-    CarriedTable("task_reschedule", "history", ("id",), generated_key="id", why="sensor reschedule history"),
+    CarriedTable(
+        "task_fail", "history", ("id",), generated_key="id", per_run=True, why="task failure history (duration charts)"
+    ),
+    CarriedTable("task_reschedule", "history", ("id",), generated_key="id", per_run=True, why="sensor reschedule history"),
     CarriedTable(
         "task_instance_history",
         "history",
@@ -105,6 +168,7 @@ CARRIED: Tuple[CarriedTable, ...] = (
         omitted={"queued_by_job_id": _NO_JOB, "trigger_id": _NO_TRIGGER},
         generated_key="id",
         since="2.10.1",
+        per_run=True,
         why="earlier tries of each task instance (2.10+)",
     ),
     CarriedTable("sla_miss", "history", ("task_id", "dag_id", "execution_date"), why="SLA miss records"),
@@ -134,10 +198,7 @@ CARRIED: Tuple[CarriedTable, ...] = (
 
 CARRIED_BY_NAME: Dict[str, CarriedTable] = {table.name: table for table in CARRIED}
 
-_DATASETS = (
-    "dataset definitions are rebuilt by the DAG processor from the DAG files; dataset event history and "
-    "pending dataset-triggered runs are not carried by format v1"
-)
+_DATASET_REFS = "rebuilt by the DAG processor from the DAG files (which DAGs read and write which datasets)"
 _REBUILT = "rebuilt by the DAG processor from the DAG files"
 
 #: Tables deliberately not carried → reason (the manifest's ``excluded`` for the tables present).
@@ -159,16 +220,9 @@ EXCLUDED: Dict[str, str] = {
     "alembic_version": "the target's own schema version",
     "celery_taskmeta": "Celery result backend: transient",
     "celery_tasksetmeta": "Celery result backend: transient",
-    "dataset": _DATASETS,
-    "dataset_event": _DATASETS,
-    "dataset_dag_run_queue": _DATASETS,
-    "dagrun_dataset_event": _DATASETS,
-    "dag_schedule_dataset_reference": _DATASETS,
-    "task_outlet_dataset_reference": _DATASETS,
-    "dataset_alias": _DATASETS,
-    "dataset_alias_dataset": _DATASETS,
-    "dataset_alias_dataset_event": _DATASETS,
-    "dag_schedule_dataset_alias_reference": _DATASETS,
+    "dag_schedule_dataset_reference": _DATASET_REFS,
+    "task_outlet_dataset_reference": _DATASET_REFS,
+    "dag_schedule_dataset_alias_reference": _DATASET_REFS,
 }
 
 _UI = "UI users, roles and permissions are per environment (MWAA maps IAM identities to users at login)"

@@ -1,10 +1,12 @@
-"""Session fixtures: one throwaway PostgreSQL 15 server and one s3rver for the whole run; each
-test gets fresh Airflow schemas of the versions it asks for."""
+"""Session fixtures: one throwaway PostgreSQL server and one s3rver for the whole run; each test
+gets fresh Airflow metadata databases of the versions it asks for, made from the schema fixtures
+that real Airflow generated (dags/tests/schemas/airflow-<version>.sql, see generate.py there)."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 import sys
 
 import pytest
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 sys.path.insert(0, os.path.dirname(__file__))
 
-from airflow_schema import ddl  # noqa: E402
+from airflow_schema import fixture_path  # noqa: E402
 from pg_server import PgServer  # noqa: E402
 from s3_server import BUCKET, S3Server  # noqa: E402
 
@@ -31,26 +33,47 @@ def pg():
         server.stop()
 
 
-@pytest.fixture
-def make_db(pg):
-    """``make_db(version)`` → an Engine whose search_path is a fresh schema with that version's tables.
+@pytest.fixture(scope="session")
+def template_db(pg):
+    """``template_db(version)`` → name of a database loaded once from that version's fixture."""
+    loaded = {}
 
-    A schema per test (DDL ≈ 0.1 s) rather than a database per test (CREATE DATABASE ≈ 0.5–1 s):
-    the code under test uses unqualified names and the inspector's default schema, exactly as
-    against Airflow's ``public`` schema.
+    def load(version: str) -> str:
+        if version not in loaded:
+            path = fixture_path(version)
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"no schema fixture for Airflow {version}: {path}")
+            name = "tpl_" + version.replace(".", "_")
+            with pg.admin.connect() as conn:
+                conn.execute(sa.text(f"CREATE DATABASE {name}"))
+            subprocess.run(
+                [pg.tool("psql"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d", name,
+                 "-q", "-v", "ON_ERROR_STOP=1", "-f", path],
+                check=True, capture_output=True, text=True,
+            )
+            loaded[version] = name
+        return loaded[version]
+
+    return load
+
+
+@pytest.fixture
+def make_db(pg, template_db):
+    """``make_db(version)`` → an Engine on a fresh database holding that version's real schema.
+
+    Each database is a copy of a template database (CREATE DATABASE … TEMPLATE, a file copy), so a
+    test starts from exactly what ``airflow db migrate`` leaves: the schema, ``default_pool`` and
+    the current ``log_template``.
     """
     created = []
 
     def make(version: str):
         name = f"t{next(_counter)}_{version.replace('.', '_')}"
         with pg.admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {name}"))
+            conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template_db(version)}"))
         # future=True: Airflow 2.x creates its engine that way (settings.configure_orm), and it is
         # the SQLAlchemy 2.0 calling style, so the package is exercised as Airflow and 2.0 use it.
-        engine = sa.create_engine(pg.url(), future=True, connect_args={"options": f"-csearch_path={name}"})
-        with engine.begin() as conn:
-            for statement in ddl(version):
-                conn.execute(sa.text(statement))
+        engine = sa.create_engine(pg.url(name), future=True)
         created.append((name, engine))
         return engine
 
@@ -58,7 +81,7 @@ def make_db(pg):
     for name, engine in created:
         engine.dispose()
         with pg.admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
+            conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
 
 
 @pytest.fixture(scope="session")

@@ -84,7 +84,7 @@ def seed(engine, version: str, rng: random.Random, runs: int = 6, tasks: int = 4
             "INSERT INTO ab_user (first_name, last_name, username, email) VALUES ('Ada', 'L', 'ada', 'ada@example.com')"))
         job_id = conn.execute(sa.text("INSERT INTO job (state, job_type) VALUES ('running', 'SchedulerJob') RETURNING id")).scalar()
         trigger_id = conn.execute(sa.text(
-            "INSERT INTO trigger (classname, kwargs, created_date) VALUES ('x.Trigger', :k, now()) RETURNING id"),
+            "INSERT INTO trigger (classpath, kwargs, created_date) VALUES ('x.Trigger', :k, now()) RETURNING id"),
             {"k": '{"secret": "encrypted-with-old-key"}'}).scalar()
         # A second log template: older runs were written with it.
         old_template = conn.execute(sa.text(
@@ -101,6 +101,7 @@ def seed(engine, version: str, rng: random.Random, runs: int = 6, tasks: int = 4
             dag_rows.append(row)
         _insert(conn, "dag", dag_rows)
         facts["active"] = sorted(r["dag_id"] for r in dag_rows if not r["is_paused"] and r["dag_id"] != "mwaa_ops_export")
+        facts["paused"] = sorted(r["dag_id"] for r in dag_rows if r["is_paused"])
         run_rows, ti_rows = [], []
         for r in range(runs):
             dag_id = dags[r % len(dags)]
@@ -191,6 +192,29 @@ def seed(engine, version: str, rng: random.Random, runs: int = 6, tasks: int = 4
                     "dag_id", "task_id", "run_id", "map_index", "start_date", "end_date", "duration", "state",
                     "hostname", "pool", "pool_slots", "executor_config", "queued_by_job_id", "trigger_id",
                     "next_kwargs")}, "try_number": 1} for ti in ti_rows[:5]])
+        # Datasets: two datasets, events from one run, one run that consumed an event, a pending
+        # dataset-triggered run of dag_2, and (2.10+) an alias that resolved to the first dataset.
+        for table in ("dataset", "dataset_event"):
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {rng.randint(50, 500)})"))
+        dataset_ids = [conn.execute(sa.text(
+            "INSERT INTO dataset (uri, extra, created_at, updated_at) VALUES (:u, :x, :t, :t) RETURNING id"),
+            {"u": uri, "x": json.dumps(extra), "t": T0}).scalar()
+            for uri, extra in (("s3://lake/orders/ü", {"owner": "Zoë"}), ("postgres://dwh/public/facts", {}))]
+        producer = sorted(ids)[0]
+        event_ids = [conn.execute(sa.text(
+            "INSERT INTO dataset_event (dataset_id, extra, source_task_id, source_dag_id, source_run_id, "
+            "source_map_index, timestamp) VALUES (:d, :x, 'task_1', :sd, :sr, -1, :t) RETURNING id"),
+            {"d": d, "x": json.dumps({"rows": i}), "sd": producer[0], "sr": producer[1], "t": T0}).scalar()
+            for i, d in enumerate(dataset_ids)]
+        consumer = sorted(ids)[-1]
+        _insert(conn, "dagrun_dataset_event", [{"dag_run_id": ids[consumer], "event_id": event_ids[0]}])
+        _insert(conn, "dataset_dag_run_queue", [{"dataset_id": dataset_ids[1], "target_dag_id": "dag_2",
+                                                 "created_at": T0}])
+        if v >= (2, 10, 1):
+            alias_id = conn.execute(sa.text("INSERT INTO dataset_alias (name) VALUES ('orders-alias') RETURNING id")).scalar()
+            _insert(conn, "dataset_alias_dataset", [{"alias_id": alias_id, "dataset_id": dataset_ids[0]}])
+            _insert(conn, "dataset_alias_dataset_event", [{"alias_id": alias_id, "event_id": event_ids[0]}])
+        facts["datasets"] = len(dataset_ids)
         _insert(conn, "sla_miss", [{"task_id": "task_1", "dag_id": "dag_0", "execution_date": T0,
                                     "email_sent": False, "timestamp": T0, "description": AWKWARD_TEXT[0],
                                     "notification_sent": None}])
@@ -232,7 +256,8 @@ def _normal(value: Any) -> Any:
 def snapshot(engine, secrets: Optional[SqlSecrets] = None) -> Dict[str, List[Tuple]]:
     """Every carried table's contents with generated ids replaced by what they stand for.
 
-    dag_run.id → (dag_id, run_id); log_template.id → (filename, elasticsearch_id); other
+    dag_run.id → (dag_id, run_id); log_template.id → (filename, elasticsearch_id); dataset.id →
+    uri; dataset_event.id → (uri, timestamp, source run); dataset_alias.id → name; other
     generated ids dropped; omitted columns dropped; the importer's own audit row left out.
     Rows are sorted, so the comparison is order- and id-independent but otherwise exact.
     """
@@ -242,6 +267,12 @@ def snapshot(engine, secrets: Optional[SqlSecrets] = None) -> Dict[str, List[Tup
         present = set(sa.inspect(conn).get_table_names())
         runs = {i: (d, r) for i, d, r in conn.execute(sa.text("SELECT id, dag_id, run_id FROM dag_run"))}
         templates = {i: (f, e) for i, f, e in conn.execute(sa.text("SELECT id, filename, elasticsearch_id FROM log_template"))}
+        datasets = {i: u for i, u in conn.execute(sa.text("SELECT id, uri FROM dataset"))}
+        events = {i: (datasets[d], t, dag, run) for i, d, t, dag, run in conn.execute(sa.text(
+            "SELECT id, dataset_id, timestamp, source_dag_id, source_run_id FROM dataset_event"))}
+        aliases = ({i: n for i, n in conn.execute(sa.text("SELECT id, name FROM dataset_alias"))}
+                   if "dataset_alias" in present else {})
+        natural = {"dataset_id": datasets, "event_id": events, "alias_id": aliases}
         for table in CARRIED:
             if table.name not in present:
                 continue
@@ -268,6 +299,9 @@ def snapshot(engine, secrets: Optional[SqlSecrets] = None) -> Dict[str, List[Tup
                     values["log_template_id"] = templates.get(values["log_template_id"])
                 if "dag_run_id" in values:
                     values["dag_run_id"] = runs[values["dag_run_id"]]
+                for col, names in natural.items():
+                    if col in values:
+                        values[col] = names[values[col]]
                 rows.append(tuple(sorted(values.items(), key=lambda kv: kv[0])))
             out[table.name] = sorted(rows, key=repr)
         # log_template: compare the set of templates runs use (the target keeps its own extra rows).

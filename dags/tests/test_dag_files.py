@@ -117,7 +117,8 @@ def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db
     raw, _ = conf_for(bucket, "dev", "20261126T190000Z-adapter-1")
 
     sfn = FakeSfn()
-    monkeypatch.setattr(airflow_adapter, "_clients", lambda: (s3_client, sfn))
+    monkeypatch.setattr(airflow_adapter, "_s3_client", lambda: s3_client)
+    monkeypatch.setattr(airflow_adapter, "_sfn_client", lambda: sfn)
     fake_airflow(source, "old")
     exported = airflow_adapter.export_task(dag_run=FakeRun("mwaa_ops_export", "manual__self", raw))
     assert sfn.answers()[0][0] == "success" and exported["airflowVersion"] == VERSION
@@ -128,10 +129,12 @@ def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db
     # Variables are in the backup decrypted (the old key cannot travel).
     variables = gzip.decompress(s3_client.get_object(
         Bucket=bucket, Key=raw["backup"]["prefix"] + "tables/variable.jsonl.gz")["Body"].read()).decode()
-    assert facts["variables"][0]["val"].split("\n")[0] in variables.replace("\\n", "\n")
+    in_backup = {row["key"]: row["val"] for row in map(json.loads, variables.splitlines())}
+    assert in_backup == {v["key"]: v["val"] for v in facts["variables"]}
 
     sfn = FakeSfn()
-    monkeypatch.setattr(airflow_adapter, "_clients", lambda: (s3_client, sfn))
+    monkeypatch.setattr(airflow_adapter, "_s3_client", lambda: s3_client)
+    monkeypatch.setattr(airflow_adapter, "_sfn_client", lambda: sfn)
     fake_airflow(target, "new")
     imported = airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "manual__import", raw))
     assert sfn.answers()[0][0] == "success" and imported["alreadyImported"] is False
@@ -141,13 +144,14 @@ def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db
         marker = conn.execute(sa.text("SELECT dag_id FROM log WHERE event = 'mwaa_ops_import'")).scalar()
     assert restored == {v["key"]: v["val"] for v in facts["variables"]}
     assert marker == "mwaa_ops_import"
-    assert paused_state(target) == {dag_id: False for dag_id in facts["active"]}
+    # Pause states travel both ways: active DAGs unpaused, paused ones paused (placeholders alike).
+    assert paused_state(target) == {**{d: False for d in facts["active"]}, **{d: True for d in facts["paused"]}}
 
 
 def test_a_bad_conf_fails_the_task_and_answers_the_token(fake_airflow, make_db, monkeypatch):
     fake_airflow(make_db(VERSION), "k")
     sfn = FakeSfn()
-    monkeypatch.setattr(airflow_adapter, "_clients", lambda: (None, sfn))
+    monkeypatch.setattr(airflow_adapter, "_sfn_client", lambda: sfn)
     with pytest.raises(Exception) as caught:
         airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "r", {"task_token": "tok", "environment": "dev", "backup": {}}))
     assert type(caught.value).__name__ == "InvalidConf"

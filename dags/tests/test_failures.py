@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import random
 
@@ -16,7 +18,6 @@ from mwaa_ops.heartbeat import Heartbeat
 from mwaa_ops.s3io import BackupStore
 from mwaa_ops.secrets import SqlSecrets
 from mwaa_ops.stepfunctions import TaskToken
-from mwaa_ops.tables import CARRIED_BY_NAME
 
 VERSION = "2.10.3"
 
@@ -134,19 +135,28 @@ def test_an_incomplete_backup_is_refused(make_db, s3_client, bucket):
     assert failure["error"] == "MwaaOps.BackupNotCommitted" and "manifest.json" in failure["cause"]
 
 
+def _rewrite_table_file(client, bucket, backup_id, table, transform):
+    """Change one table file of a committed backup and fix its manifest entry (a consistent edit)."""
+    key = _key(backup_id, f"tables/{table}.jsonl.gz")
+    lines = gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read()).splitlines(keepends=True)
+    body = gzip.compress(b"".join(transform(lines)), mtime=0)
+    client.put_object(Bucket=bucket, Key=key, Body=body)
+    manifest_key = _key(backup_id, "manifest.json")
+    manifest = json.loads(client.get_object(Bucket=bucket, Key=manifest_key)["Body"].read())
+    entry = manifest["tables"][table]
+    entry.update(rows=len(transform(lines)), bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
+    client.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
+
+
 def test_a_duplicate_key_rolls_back_everything_and_names_the_constraint(make_db, s3_client, bucket):
     source, target = make_db(VERSION), make_db(VERSION)
     secrets = SqlSecrets()
     seed(source, VERSION, random.Random(6))
     backup_id = new_backup_id("dup")
     export(source, VERSION, s3_client, bucket, backup_id, secrets)
+    # A backup that repeats a key (another writer's bug): the variable var_0 twice.
+    _rewrite_table_file(s3_client, bucket, backup_id, "variable", lambda lines: [*lines, lines[0]])
     with target.begin() as conn:
-        # The target already ran one of the backup's runs (same dag_id and run_id).
-        with source.connect() as src:
-            dag_id, run_id, stamp = src.execute(sa.text(
-                "SELECT dag_id, run_id, execution_date FROM dag_run ORDER BY id LIMIT 1")).one()
-        conn.execute(sa.text("INSERT INTO dag_run (dag_id, run_id, execution_date, run_type) VALUES (:d, :r, :e, 'scheduled')"),
-                     {"d": dag_id, "r": run_id, "e": stamp})
         conn.execute(sa.text("INSERT INTO variable (key, val, is_encrypted) VALUES ('target_only', 'keep me', false)"))
     before = snapshot(target, secrets)
 
@@ -155,10 +165,67 @@ def test_a_duplicate_key_rolls_back_everything_and_names_the_constraint(make_db,
         restore(target, s3_client, bucket, backup_id, secrets, sfn=sfn)
     failure = _failure(sfn)
     assert failure["error"] == "MwaaOps.DuplicateKey"
-    assert "dag_run" in failure["cause"] and "dag_run_dag_id_" in failure["cause"]
-    assert run_id not in failure["cause"]  # constraint names only, never row values
-    assert snapshot(target, secrets) == before  # variables were not replaced: one transaction
+    assert "variable" in failure["cause"] and "variable_key" in failure["cause"]
+    assert "var_0" not in failure["cause"]  # constraint names only, never row values
+    assert snapshot(target, secrets) == before  # nothing was committed: one transaction
     assert paused_state(target) == {}
+
+
+def test_runs_the_target_created_itself_are_kept_and_the_backups_copies_skipped(make_db, s3_client, bucket):
+    source, target = make_db(VERSION), make_db(VERSION)
+    secrets = SqlSecrets()
+    seed(source, VERSION, random.Random(16), runs=8)
+    backup_id = new_backup_id("boot")
+    export(source, VERSION, s3_client, bucket, backup_id, secrets)
+    with source.connect() as src:
+        runs = src.execute(sa.text(
+            "SELECT dag_id, run_id, execution_date FROM dag_run WHERE run_id <> 'manual__self' ORDER BY id")).all()
+        tis_of = lambda d, r: src.execute(sa.text(  # noqa: E731
+            "SELECT count(*) FROM task_instance WHERE dag_id = :d AND run_id = :r"), {"d": d, "r": r}).scalar()
+        skipped_tis = tis_of(runs[0][0], runs[0][1]) + tis_of(runs[1][0], runs[1][1])
+        total_runs = src.execute(sa.text("SELECT count(*) FROM dag_run")).scalar()
+    with target.begin() as conn:
+        # What a new environment's scheduler does before the import: the same run id, and another
+        # run id for the same logical date (both unique in dag_run).
+        insert = sa.text("INSERT INTO dag_run (dag_id, run_id, execution_date, run_type, state) "
+                         "VALUES (:d, :r, :e, 'scheduled', 'running')")
+        conn.execute(insert, {"d": runs[0][0], "r": runs[0][1], "e": runs[0][2]})
+        conn.execute(insert, {"d": runs[1][0], "r": "scheduled__boot", "e": runs[1][2]})
+
+    for attempt in range(2):  # a re-run after a lost answer sees the marker; no loop of failures
+        result, sfn = restore(target, s3_client, bucket, backup_id, secrets)
+        assert sfn.answers()[0][0] == "success"
+    assert result["alreadyImported"] is True
+    with target.connect() as conn:
+        kept = conn.execute(sa.text(
+            "SELECT run_id, state, run_type FROM dag_run WHERE dag_id = :d AND execution_date = :e"),
+            {"d": runs[1][0], "e": runs[1][2]}).all()
+        assert kept == [("scheduled__boot", "running", "scheduled")]
+        assert conn.execute(sa.text("SELECT count(*) FROM dag_run")).scalar() == total_runs
+        # The target's runs have no task instances: the backup's were skipped with their runs.
+        for dag_id, run_id in ((runs[0][0], runs[0][1]), (runs[1][0], "scheduled__boot")):
+            assert conn.execute(sa.text("SELECT count(*) FROM task_instance WHERE dag_id = :d AND run_id = :r"),
+                                {"d": dag_id, "r": run_id}).scalar() == 0
+
+
+def test_conflicts_are_reported_in_the_answer(make_db, s3_client, bucket):
+    source, target = make_db(VERSION), make_db(VERSION)
+    secrets = SqlSecrets()
+    seed(source, VERSION, random.Random(17), runs=8)
+    backup_id = new_backup_id("conflicts")
+    export(source, VERSION, s3_client, bucket, backup_id, secrets)
+    with source.connect() as src:
+        dag_id, run_id, stamp = src.execute(sa.text(
+            "SELECT dag_id, run_id, execution_date FROM dag_run WHERE run_id <> 'manual__self' ORDER BY id LIMIT 1")).one()
+        tis = src.execute(sa.text("SELECT count(*) FROM task_instance WHERE dag_id = :d AND run_id = :r"),
+                          {"d": dag_id, "r": run_id}).scalar()
+    with target.begin() as conn:
+        conn.execute(sa.text("INSERT INTO dag_run (dag_id, run_id, execution_date, run_type) VALUES (:d, :r, :e, 'manual')"),
+                     {"d": dag_id, "r": run_id, "e": stamp})
+    result, sfn = restore(target, s3_client, bucket, backup_id, secrets)
+    assert result["alreadyImported"] is False
+    assert result["conflicts"]["dag_run"] == 1 and result["conflicts"].get("task_instance", 0) == tis
+    assert json.loads(sfn.answers()[0][1]["output"])["conflicts"] == result["conflicts"]
 
 
 def test_an_interrupted_import_can_simply_be_re_run(make_db, s3_client, bucket):
@@ -173,16 +240,14 @@ def test_an_interrupted_import_can_simply_be_re_run(make_db, s3_client, bucket):
         pass
 
     ticks = iter(range(10**6))
-    beats = {"n": 0}
-    # One beat per downloaded file, then one per batch/table inside the transaction.
-    with source.connect() as conn:
-        tables = len([t for t in sa.inspect(conn).get_table_names() if t in CARRIED_BY_NAME])
     with target.connect() as conn:
         sequence_before = conn.execute(sa.text("SELECT last_value FROM dag_run_id_seq")).scalar()
 
     def die_midway():
-        beats["n"] += 1
-        if beats["n"] == tables + 6:
+        # Sequences are not transactional: another connection sees ids drawn inside the import.
+        with target.connect() as probe:
+            drawn = probe.execute(sa.text("SELECT last_value FROM dag_run_id_seq")).scalar()
+        if drawn > sequence_before:
             raise WorkerLost()
 
     sfn = FakeSfn()
@@ -212,11 +277,8 @@ def test_failed_import_unpauses_only_when_asked(make_db, s3_client, bucket):
     facts = seed(source, VERSION, random.Random(9))
     backup_id = new_backup_id("unpause")
     export(source, VERSION, s3_client, bucket, backup_id, secrets)
-    with target.begin() as conn:
-        with source.connect() as src:
-            dag_id, run_id, stamp = src.execute(sa.text("SELECT dag_id, run_id, execution_date FROM dag_run LIMIT 1")).one()
-        conn.execute(sa.text("INSERT INTO dag_run (dag_id, run_id, execution_date, run_type) VALUES (:d, :r, :e, 'manual')"),
-                     {"d": dag_id, "r": run_id, "e": stamp})
+    # A backup whose import fails inside the transaction (a repeated pool).
+    _rewrite_table_file(s3_client, bucket, backup_id, "slot_pool", lambda lines: [*lines, lines[-1]])
     with pytest.raises(TransferError):
         restore(target, s3_client, bucket, backup_id, secrets)
     assert paused_state(target) == {}
