@@ -1,5 +1,5 @@
 /** HTML helpers for the emulator's pages: everything interpolated goes through `escapeHtml`. */
-import { escapeHtml } from '../../functions/shared/html.ts';
+import { escapeHtml } from '../core/html.ts';
 
 export { escapeHtml };
 

@@ -16,6 +16,10 @@
  *           parsed yet) → SendTaskSuccess({backupId, restored}). A re-run after a committed
  *           import finds the marker and only answers.
  *
+ * The backup files are written and read with this emulator's own implementation of the format
+ * (backup-format.ts, written from the document), never with the product's functions/shared/backup:
+ * MetadataTransferFunction verifies these backups, and must be able to disagree.
+ *
  * Faults for tests: `faults.set(env, 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' |
  * 'import-fails')`, in force until `faults.clear(env)`.
  *
@@ -30,34 +34,37 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import {
-  ACTIVE_DAGS_FILE,
-  type BackupStore,
-  buildManifest,
-  createS3BackupStore,
-  EXPORT_DAG_ID,
-  getJson,
-  IMPORT_DAG_ID,
-  importOrder,
-  isTransferDag,
-  type KeyMaps,
-  MANIFEST_FILE,
-  type Manifest,
-  parseManifest,
-  putJson,
-  type Row,
-  readTableFile,
-  rewriteReferences,
-  rowCounts,
-  SNAPSHOT_FILE,
-  type TableSpec,
-  tableEntry,
-  verifyBackup,
-  writeTableFile,
-} from '../../functions/shared/backup/index.ts';
-import { digest } from '../../functions/shared/backup/table-file.ts';
 import type { DagBehaviourContext, DagBehaviourRegistry } from './airflow/instance.ts';
 import type { MetadataStore, TableName } from './airflow/metadata-store.ts';
+import {
+  ACTIVE_DAGS,
+  type BackupObjects,
+  BackupRefused,
+  commitBackup,
+  decodeTable,
+  fingerprint,
+  importOrder,
+  type KeyMaps,
+  MANIFEST,
+  type Manifest,
+  newManifest,
+  type Row,
+  readJson,
+  readManifest,
+  rewriteReferences,
+  rowCounts,
+  SNAPSHOT,
+  s3BackupObjects,
+  type TableSpec,
+  verifyBackup,
+  writeJson,
+  writeTable,
+} from './backup-format.ts';
+
+/** The DAG ids the product triggers (docs/pause-resume.md); the backup never pauses or carries them. */
+export const EXPORT_DAG_ID = 'mwaa_ops_export';
+export const IMPORT_DAG_ID = 'mwaa_ops_import';
+const isTransferDag = (dagId: string) => dagId === EXPORT_DAG_ID || dagId === IMPORT_DAG_ID;
 
 export type TransferFault = 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' | 'import-fails';
 
@@ -342,8 +349,7 @@ export function installTransferDags(
       log('export conf invalid', { runId: ctx.runId, error: (error as Error).message });
       return 'failed';
     }
-    const store = createS3BackupStore({
-      s3: options.s3,
+    const store = s3BackupObjects(options.s3, {
       bucket: conf.bucket,
       prefix: conf.prefix,
       ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
@@ -377,7 +383,7 @@ export function installTransferDags(
       log('import conf invalid', { runId: ctx.runId, error: (error as Error).message });
       return 'failed';
     }
-    const store = createS3BackupStore({ s3: options.s3, bucket: conf.bucket, prefix: conf.prefix });
+    const store = s3BackupObjects(options.s3, { bucket: conf.bucket, prefix: conf.prefix });
     const fault = faults.get(ctx.environment);
     try {
       const result = await runImport(ctx, conf, store, { beat: heartbeat(conf.taskToken), fault });
@@ -420,7 +426,7 @@ interface RunOptions {
 function exportAnswer(manifest: Manifest, prefix: string) {
   return {
     backupId: manifest.backupId,
-    manifestKey: `${prefix}${MANIFEST_FILE}`,
+    manifestKey: `${prefix}${MANIFEST}`,
     tables: rowCounts(manifest),
     activeDags: manifest.activeDags.length,
   };
@@ -429,14 +435,14 @@ function exportAnswer(manifest: Manifest, prefix: string) {
 async function runExport(
   ctx: DagBehaviourContext,
   conf: TransferConf,
-  backup: BackupStore,
+  backup: BackupObjects,
   options: RunOptions & { onPaused: (dags: string[]) => void },
 ) {
   const { store } = ctx;
   await options.beat();
-  const existing = await backup.get(MANIFEST_FILE);
+  const existing = await backup.get(MANIFEST);
   if (existing !== undefined) {
-    const manifest = parseManifest(Buffer.from(existing).toString('utf8'));
+    const manifest = readManifest(Buffer.from(existing).toString('utf8'));
     if (manifest.createdBy.executionArn === conf.executionArn) {
       // A retry after the commit: the DAGs stay paused, the answer is the same as before.
       setPaused(store, manifest.activeDags, true);
@@ -444,14 +450,14 @@ async function runExport(
     }
     throw new TransferFailure(
       'MwaaOps.BackupAlreadyCommitted',
-      `s3://${conf.bucket}/${conf.prefix}${MANIFEST_FILE} already exists: a committed backup is immutable`,
+      `s3://${conf.bucket}/${conf.prefix}${MANIFEST} already exists: a committed backup is immutable`,
     );
   }
 
   // Remember, then pause: a retried export finds them paused and still knows them.
-  const previous = (await getJson<{ activeDags?: string[] }>(backup, ACTIVE_DAGS_FILE))?.activeDags ?? [];
+  const previous = (await readJson<{ activeDags?: string[] }>(backup, ACTIVE_DAGS))?.activeDags ?? [];
   const active = [...new Set([...previous, ...activeDags(store)])].sort();
-  await putJson(backup, ACTIVE_DAGS_FILE, { activeDags: active, executionArn: conf.executionArn });
+  await writeJson(backup, ACTIVE_DAGS, { activeDags: active, executionArn: conf.executionArn });
   setPaused(store, active, true);
   options.onPaused(active);
   if (options.fault === 'no-heartbeat') throw new Hang('export worker hangs');
@@ -471,14 +477,12 @@ async function runExport(
       }
       return row;
     });
-    const file = await writeTableFile(spec.columns, rows);
-    const entry = tableEntry(table.name, spec, file);
-    await backup.put(entry.file, file.body, 'application/gzip');
-    tables[table.name] = entry;
+    tables[table.name] = await writeTable(backup, table.name, spec, rows);
     await options.beat();
   }
-  const snapshot = await backup.get(SNAPSHOT_FILE);
-  const manifest = buildManifest({
+  // The workflow's snapshot step wrote environment.json before the export started.
+  const snapshot = await backup.get(SNAPSHOT);
+  const manifest = newManifest({
     backupId: conf.backupId,
     environment: conf.environment,
     airflowVersion: ctx.airflowVersion,
@@ -486,15 +490,7 @@ async function runExport(
     createdAt: new Date(ctx.clock.now()),
     createdBy: { writer: 'mwaa-ops-export-dag (local emulation)', executionArn: conf.executionArn },
     activeDags: active,
-    ...(snapshot === undefined
-      ? {}
-      : {
-          snapshot: {
-            file: SNAPSHOT_FILE,
-            bytes: snapshot.length,
-            sha256: digest(snapshot).sha256,
-          },
-        }),
+    ...(snapshot === undefined ? {} : { snapshot: { file: SNAPSHOT, ...fingerprint(snapshot) } }),
     tables,
     excluded: EXCLUDED,
   });
@@ -502,7 +498,7 @@ async function runExport(
     const variable = manifest.tables.variable;
     if (variable) variable.sha256 = variable.sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
   }
-  await putJson(backup, MANIFEST_FILE, manifest);
+  await commitBackup(backup, manifest);
   return exportAnswer(manifest, conf.prefix);
 }
 
@@ -512,7 +508,7 @@ const marker = (backupId: string) => JSON.stringify({ backupId });
 async function runImport(
   ctx: DagBehaviourContext,
   conf: TransferConf,
-  backup: BackupStore,
+  backup: BackupObjects,
   options: RunOptions,
 ) {
   const { store } = ctx;
@@ -522,16 +518,16 @@ async function runImport(
     verified = await verifyBackup(backup, { environment: conf.environment, backupId: conf.backupId });
   } catch (error) {
     throw new TransferFailure(
-      (error as { reason?: string }).reason === 'manifest-missing'
+      error instanceof BackupRefused && error.refusal === 'not-committed'
         ? 'MwaaOps.BackupNotCommitted'
         : 'MwaaOps.BackupIncompatible',
       (error as Error).message,
     );
   }
-  const { manifest, files } = verified;
+  const { manifest, tables } = verified;
   const rows = new Map<string, Row[]>();
   for (const [name, entry] of Object.entries(manifest.tables)) {
-    rows.set(name, readTableFile(files.get(name) as Uint8Array, entry.columns));
+    rows.set(name, decodeTable(tables.get(name) as Uint8Array, entry.columns));
   }
   await options.beat();
   if (options.fault === 'no-heartbeat') throw new Hang('import worker hangs');

@@ -18,6 +18,7 @@ import {
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { build } from 'esbuild';
+import { parseManifest, readTableFile, rowCounts } from '../../functions/shared/backup/index.ts';
 import { createClock } from '../../local/core/clock.ts';
 import { createFaultRegistry } from '../../local/core/faults.ts';
 import type { LocalStateMachine, Targets } from '../../local/core/model.ts';
@@ -225,6 +226,11 @@ function historyOf(name: string) {
 
 const pausedState = (name: string) => dagPauseStates(mwaa.airflow(name).store);
 
+async function objectBytes(key: string) {
+  const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+}
+
 async function objectExists(key: string) {
   try {
     await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -414,6 +420,20 @@ describe('MetadataTransferFunction on Airflow 2.x (emulated export/import DAGs)'
       unknown
     >;
     expect(verified).toMatchObject({ verified: true, airflowVersion: '2.10.3', kind: 'database' });
+    // The emulated DAG writes with its own implementation of the format: the product's reader
+    // must also decode what it wrote, not only accept its checksums.
+    const manifest = parseManifest(
+      Buffer.from(await objectBytes(`${location.prefix}manifest.json`)).toString('utf8'),
+    );
+    const variableEntry = manifest.tables.variable;
+    const variables = readTableFile(
+      await objectBytes(`${location.prefix}${variableEntry?.file}`),
+      variableEntry?.columns,
+    );
+    expect(Object.fromEntries(variables.map((row) => [row.key, row.val]))).toEqual(
+      mwaa.airflow(env).variables(),
+    );
+    expect(rowCounts(manifest)).toEqual(answer.tables);
 
     // A retried export of the same backup finds its run instead of starting a second one.
     const again = (await invoke({

@@ -6,8 +6,8 @@ import {
   versionChangeProblem,
 } from '../../local/mwaa/airflow/versions.ts';
 
-describe('local MWAA versions (from the version matrix)', () => {
-  it('accepts exactly the versions of airflow-versions.json', () => {
+describe('local MWAA versions (the emulator’s own mwaa-versions.json)', () => {
+  it('accepts exactly the versions of the product’s airflow-versions.json, from its own data', () => {
     expect(SUPPORTED_AIRFLOW_VERSIONS).toEqual(SUPPORTED_VERSIONS.map((v) => v.version));
     expect(isSupportedVersion('2.10.3')).toBe(true);
     expect(isSupportedVersion('2.6.3')).toBe(false);
@@ -27,7 +27,7 @@ describe('local MWAA versions (from the version matrix)', () => {
     ['2.10.3', '3.0.6', 'upgrade to 2.11.0 first'],
     ['3.0.6', '2.10.3', 'only be downgraded to 2.11.x'],
     ['2.10.3', '2.6.3', 'end of support'],
-  ])('refuses %s → %s with the matrix reason', (from, to, reason) => {
+  ])('refuses %s → %s with the reason the matrix gives too', (from, to, reason) => {
     expect(versionChangeProblem(from, to)).toContain(reason);
   });
 });

@@ -23,6 +23,8 @@ export interface TableEntry extends FileEntry {
   primaryKey: string[];
   generatedKey?: string;
   references?: Record<string, string>;
+  /** With generatedKey: columns on which an equal target row is reused (read by the 2.x import DAG). */
+  reuseOn?: string[];
   rows: number;
 }
 
@@ -96,7 +98,12 @@ function invalid(message: string): never {
 }
 
 function checkFileEntry(where: string, value: Record<string, unknown>): void {
-  if (typeof value.file !== 'string' || value.file === '' || value.file.includes('..'))
+  if (
+    typeof value.file !== 'string' ||
+    value.file === '' ||
+    value.file.startsWith('/') ||
+    value.file.includes('..')
+  )
     invalid(`${where}.file must be a relative file name`);
   if (!isCount(value.bytes)) invalid(`${where}.bytes must be a non-negative integer`);
   if (typeof value.sha256 !== 'string' || !SHA256.test(value.sha256))
@@ -150,6 +157,11 @@ export function parseManifest(text: string): Manifest {
         ))
     )
       invalid(`tables.${name}.references must map columns to "table.column"`);
+    if (
+      entry.reuseOn !== undefined &&
+      (!isStringArray(entry.reuseOn) || typeof entry.generatedKey !== 'string')
+    )
+      invalid(`tables.${name}.reuseOn must list column names, beside a generatedKey`);
     if (!isCount(entry.rows)) {
       throw new BackupVerificationError(
         'invalid-row-count',

@@ -3,7 +3,7 @@
  * from the URL fragment in the browser and posts it back, because browsers never send the
  * fragment to the server), the signed-in home page and the "not signed in" page.
  */
-import { escapeHtml } from '../../../functions/shared/html.ts';
+import { escapeHtml } from '../../core/html.ts';
 import type { Row } from './metadata-store.ts';
 
 const layout = (title: string, body: string) =>
