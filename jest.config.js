@@ -18,6 +18,9 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
+  // Python virtualenvs and SAM's build folders (the template tier stages a copy of the project
+  // there) hold package.json files and node_modules that Jest must not crawl.
+  modulePathIgnorePatterns: ['<rootDir>/.venv/', '<rootDir>/.aws-sam/'],
 };
 
 /** @type {import('jest').Config} */

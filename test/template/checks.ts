@@ -9,11 +9,9 @@ import { createRequire } from 'node:module';
 import { join, normalize, relative, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { functionBundleOptions } from '../../scripts/esbuild-options.ts';
-import { cfnSpec, RESOURCE_ATTRIBUTES } from './cfn-spec.ts';
 import { didYouMean } from './closest-name.ts';
 import { bareValueProblems, findPlaceholders, substitute } from './definition-substitutions.ts';
 import { exportedNames } from './module-exports.ts';
-import { samSchema } from './sam-schema.ts';
 import {
   isIntrinsic,
   isPlainObject,
@@ -25,7 +23,6 @@ import {
 /** A template check: problems found, empty when the template passes. */
 export type TemplateCheck = (template: Template, root: string) => string[];
 
-const SERVERLESS_PREFIX = 'AWS::Serverless::';
 const FUNCTION_TYPE = 'AWS::Serverless::Function';
 const STATE_MACHINE_TYPE = 'AWS::Serverless::StateMachine';
 
@@ -88,54 +85,6 @@ function serverlessResources(template: Template, type: string): Array<[string, T
 function projectPath(root: string, file: string): string {
   return relative(root, file).split(sep).join('/');
 }
-
-/** Globals and every AWS::Serverless::* resource against the SAM schema (and pass-through props against CloudFormation). */
-export const checkSamSchema: TemplateCheck = (template) => {
-  const schema = samSchema();
-  const spec = cfnSpec();
-  const problems: string[] = [];
-  if (template.Globals !== undefined)
-    problems.push(...schema.validateGlobals(template.Globals, 'Globals', spec));
-  for (const [logicalId, resource] of resourcesOf(template)) {
-    if (typeof resource.Type === 'string' && resource.Type.startsWith(SERVERLESS_PREFIX)) {
-      problems.push(...schema.validateResource(logicalId, resource, spec));
-    }
-  }
-  return problems;
-};
-
-/** Every other resource: known type, known attributes, known and required property names at every depth. */
-export const checkCfnResources: TemplateCheck = (template) => {
-  const spec = cfnSpec();
-  const problems: string[] = [];
-  for (const [logicalId, resource] of resourcesOf(template)) {
-    const where = `Resources.${logicalId}`;
-    if (!isPlainObject(resource) || typeof resource.Type !== 'string') {
-      problems.push(`${where}: a resource needs a Type`);
-      continue;
-    }
-    if (resource.Type.startsWith(SERVERLESS_PREFIX)) continue;
-    for (const attribute of Object.keys(resource)) {
-      if (!RESOURCE_ATTRIBUTES.includes(attribute)) {
-        problems.push(
-          `${where}.${attribute}: unknown resource attribute${didYouMean(attribute, RESOURCE_ATTRIBUTES)}`,
-        );
-      }
-    }
-    // Custom resources take whatever properties their provider defines.
-    if (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource')
-      continue;
-    const specification = spec.resource(resource.Type);
-    if (specification === undefined) {
-      problems.push(
-        `${where}.Type: unknown resource type ${resource.Type}${didYouMean(resource.Type, spec.resourceTypes())}`,
-      );
-      continue;
-    }
-    problems.push(...spec.checkProperties(specification, resource.Properties, `${where}.Properties`));
-  }
-  return problems;
-};
 
 /**
  * Every function: built by esbuild from `functions/<name>/index.ts` with CodeUri at the project root
@@ -377,13 +326,51 @@ export const checkContractLogicalIds: TemplateCheck = (template) => {
   return problems;
 };
 
+/**
+ * Resources whose data must outlive the stack (docs/template-conventions.md#deletion-policies):
+ * what operators put there is in no template, and backups without their key are unreadable.
+ */
+export const RETAINED_RESOURCES: readonly string[] = [
+  'BackupBucket',
+  'BackupKey',
+  'EnvironmentsTable',
+  'FlowsTable',
+  'RbacTable',
+  'LandingBucket',
+];
+
+const POLICY_ATTRIBUTES = ['DeletionPolicy', 'UpdateReplacePolicy'];
+
+/**
+ * The retained resources keep `Retain` for both policies, and every S3 bucket states its
+ * policies: cfn-lint's I3011 asks for explicit policies on stateful resources but skips buckets,
+ * because CloudFormation refuses to delete a non-empty one.
+ */
+export const checkDeletionPolicies: TemplateCheck = (template) => {
+  const problems: string[] = [];
+  for (const [logicalId, resource] of resourcesOf(template)) {
+    const retained = RETAINED_RESOURCES.includes(logicalId);
+    if (!retained && resource.Type !== 'AWS::S3::Bucket') continue;
+    for (const attribute of POLICY_ATTRIBUTES) {
+      const value = resource[attribute];
+      if (retained && value !== 'Retain') {
+        problems.push(
+          `Resources.${logicalId}.${attribute}: must be Retain (its data must survive a stack delete or replacement); ${value === undefined ? 'not set' : `got ${JSON.stringify(value)}`}`,
+        );
+      } else if (value === undefined) {
+        problems.push(`Resources.${logicalId}.${attribute}: an S3 bucket must state it (Retain or Delete)`);
+      }
+    }
+  }
+  return problems;
+};
+
 /** Every check by name, in the order the template tests report them. */
 export const templateChecks: Readonly<Record<string, TemplateCheck>> = {
-  checkSamSchema,
-  checkCfnResources,
   checkFunctions,
   checkRuntimeGlobals,
   checkStateMachines,
   checkEvents,
   checkContractLogicalIds,
+  checkDeletionPolicies,
 };

@@ -50,15 +50,3 @@ export function isIntrinsic(value: unknown): value is Record<string, unknown> {
   const keys = Object.keys(value);
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0]!.startsWith('Fn::'));
 }
-
-/** The two outcomes of an `Fn::If`, or undefined when the value is not one. */
-export function ifBranches(value: unknown): [unknown, unknown] | undefined {
-  if (!isIntrinsic(value)) return undefined;
-  const args = value['Fn::If'];
-  return Array.isArray(args) && args.length === 3 ? [args[1], args[2]] : undefined;
-}
-
-/** True for `{ Ref: 'AWS::NoValue' }`, which removes the property it is the value of. */
-export function isNoValue(value: unknown): boolean {
-  return isIntrinsic(value) && value.Ref === 'AWS::NoValue';
-}
