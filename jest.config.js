@@ -18,9 +18,9 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
-  // Python virtualenvs and SAM's build folders (the template tier stages a copy of the project
-  // there) hold package.json files and node_modules that Jest must not crawl.
-  modulePathIgnorePatterns: ['<rootDir>/.venv/', '<rootDir>/.aws-sam/'],
+  // SAM's build folders (the template tier stages a copy of the project there) hold package.json
+  // files and node_modules that Jest must not crawl.
+  modulePathIgnorePatterns: ['<rootDir>/.aws-sam/'],
 };
 
 /** @type {import('jest').Config} */
@@ -33,5 +33,7 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
     },
+    // Real Airflow beside the local cloud (needs the Airflow venvs and PostgreSQL: npm run test:airflow).
+    { ...common, displayName: 'airflow', testMatch: ['<rootDir>/test/airflow/**/*.test.ts'] },
   ],
 };

@@ -1,5 +1,10 @@
 /**
- * Python virtualenvs the test tiers need, created on demand under `.venv/<name>` (git-ignored).
+ * Python virtualenvs the test tiers need, created on demand under
+ * `node_modules/.cache/mwaa-ops/venvs/<name>` (or MWAA_OPS_VENV_DIR). Inside node_modules on
+ * purpose: git ignores it, and `sam build`, which copies the whole project root (CodeUri `.`) once
+ * per function, skips node_modules — a venv anywhere else in the tree (gigabytes of Airflow)
+ * would be copied five times. `npm ci` empties node_modules, so a fresh install re-creates them
+ * (about a minute, from pip's cache).
  *
  * Each environment is two files in scripts/python/: `<name>.in` (what we ask for) and `<name>.txt`
  * (every package pinned, produced by `--update` with `pip freeze`). Installs use
@@ -20,7 +25,14 @@ import { join } from 'node:path';
 import { root } from './esbuild-options.ts';
 
 export const requirementsDir = join(root, 'scripts', 'python');
-export const venvRoot = join(root, '.venv');
+export const venvRoot =
+  process.env.MWAA_OPS_VENV_DIR ?? join(root, 'node_modules', '.cache', 'mwaa-ops', 'venvs');
+
+/** How messages name a venv: relative to the project when it lives inside it. */
+export function venvLabel(name: string): string {
+  const path = venvPath(name);
+  return path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
+}
 
 /** Python minor versions the pins were made for: MWAA runs Airflow 2.x on Python 3.11. */
 const PREFERRED = ['python3.11', 'python3'];
@@ -120,7 +132,7 @@ export interface EnsureResult {
   seconds: number;
 }
 
-/** Create (or reuse) `.venv/<name>`; with `update`, re-resolve `<name>.in` and rewrite `<name>.txt`. */
+/** Create (or reuse) the venv `<name>`; with `update`, re-resolve `<name>.in` and rewrite `<name>.txt`. */
 export async function ensureVenv(name: string, options: { update?: boolean } = {}): Promise<EnsureResult> {
   const started = Date.now();
   const python = findPython();
@@ -136,7 +148,7 @@ export async function ensureVenv(name: string, options: { update?: boolean } = {
   writeFileSync(logFile, '');
   rmSync(dir, { recursive: true, force: true });
   const fail = (what: string) =>
-    new PrerequisiteError(`python: ${what} for .venv/${name} failed; see .venv/${name}.log`);
+    new PrerequisiteError(`python: ${what} for ${venvLabel(name)} failed; see ${venvLabel(name)}.log`);
   if ((await run(python.path, ['-m', 'venv', dir], logFile)) !== 0) throw fail(`${python.path} -m venv`);
   const pinned = !options.update && existsSync(pins);
   const install = ['install', '--quiet', '-r', input, ...(pinned ? ['-c', pins] : [])];
@@ -150,7 +162,7 @@ export async function ensureVenv(name: string, options: { update?: boolean } = {
       .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
     writeFileSync(
       pins,
-      `# Every package of .venv/${name}, pinned: \`node scripts/python-env.ts --update ${name}\` rewrites\n` +
+      `# Every package of the ${name} venv, pinned: \`node scripts/python-env.ts --update ${name}\` rewrites\n` +
         `# this file from scripts/python/${name}.in (resolved on Python ${python.version}).\n${lines.join('\n')}\n`,
     );
   }
@@ -168,7 +180,7 @@ export async function ensureVenvs(names: string[], options: { update?: boolean }
       continue;
     }
     const { name, cached, seconds } = result.value;
-    console.log(`python: .venv/${name} ${cached ? 'up to date' : `created in ${seconds} s`}`);
+    console.log(`python: ${venvLabel(name)} ${cached ? 'up to date' : `created in ${seconds} s`}`);
   }
   if (failures.length) throw new PrerequisiteError(failures.join('\n'));
 }

@@ -9,11 +9,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root } from './esbuild-options.ts';
+import { missingPrerequisites } from './prerequisites.ts';
 import { ensureVenvs, PrerequisiteError, venvBin } from './python-env.ts';
 
 /** Airflow versions installed for the real-Airflow tests (each a scripts/python/airflow-<v>.in). */
-export const REAL_AIRFLOW_VERSIONS = ['2.7.2', '2.10.3', '2.11.0'];
+const REAL_AIRFLOW_VERSIONS = ['2.7.2', '2.10.3', '2.11.0'];
 const RUNNER = 'airflow-2.11.0';
+
+const missing = missingPrerequisites(['python']);
+for (const line of missing) console.error(`missing prerequisite: ${line}`);
+if (missing.length) process.exit(1);
 
 try {
   await ensureVenvs(REAL_AIRFLOW_VERSIONS.map((version) => `airflow-${version}`));
@@ -22,18 +27,9 @@ try {
   process.exit(1);
 }
 
-const pg = spawnSync(venvBin(RUNNER, 'python'), [join(root, 'dags', 'tests', 'pg_server.py'), '--check'], {
-  encoding: 'utf8',
-});
-if (pg.status !== 0) {
-  console.error((pg.stdout + pg.stderr).trim() || 'python: PostgreSQL check failed');
-  process.exit(1);
-}
-
-process.stdout.write(pg.stdout);
 const result = spawnSync(
   venvBin(RUNNER, 'python'),
-  ['-m', 'pytest', '-q', join(root, 'dags', 'tests'), ...process.argv.slice(2)],
+  ['-m', 'pytest', '-v', join(root, 'dags', 'tests'), ...process.argv.slice(2)],
   {
     stdio: 'inherit',
     cwd: root,

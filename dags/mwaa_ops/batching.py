@@ -10,7 +10,10 @@ XCom value never arrives together with thousands of others.
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any, Iterable, Iterator, List, Sequence, Tuple
+
+from .format import JSON_NULL
 
 #: Default cap on one batch: encoded JSON Lines bytes (export) or file lines (import).
 DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
@@ -52,6 +55,7 @@ class AdaptiveRows:
             self._cursor = raw.cursor(name=f"mwaa_ops_export_{next(_cursor_names)}")
         except TypeError:  # drivers without named cursors
             self._cursor = raw.cursor()
+        _keep_json_null(self._cursor)
         self._cursor.execute(self._sql)
 
     def observe(self, size: int) -> None:
@@ -68,6 +72,26 @@ class AdaptiveRows:
                     yield tuple(row)
         finally:
             self._cursor.close()
+
+
+def _json_or_null(text: Any) -> Any:
+    if text is None:
+        return None
+    return JSON_NULL if text.strip() == "null" else json.loads(text)
+
+
+def _keep_json_null(cursor: Any) -> None:
+    """psycopg2 parses json columns itself and turns both SQL NULL and the JSON text ``null`` into
+    None; on this cursor a stored ``null`` becomes JSON_NULL instead, so it survives the backup."""
+    try:
+        import psycopg2.extras
+    except ImportError:  # pragma: no cover - another driver: values as it returns them
+        return
+    try:
+        psycopg2.extras.register_default_json(conn_or_curs=cursor, loads=_json_or_null)
+        psycopg2.extras.register_default_jsonb(conn_or_curs=cursor, loads=_json_or_null)
+    except (TypeError, psycopg2.ProgrammingError):  # pragma: no cover - not a psycopg2 cursor
+        return
 
 
 def byte_batches(items: Iterable[Tuple[Any, int]], batch_bytes: int, batch_rows: int) -> Iterator[List[Any]]:

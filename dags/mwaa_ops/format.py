@@ -15,6 +15,21 @@ from . import FORMAT_VERSION
 from .errors import BackupIncompatible, ChecksumMismatch
 
 BINARY_TAG = "$binary"
+#: A json column holding the JSON value ``null`` (SQLAlchemy's JSON type stores Python None that
+#: way) is not SQL NULL: it is written as ``{"$jsonNull": true}`` so the text comes back exactly.
+JSON_NULL_TAG = "$jsonNull"
+
+
+class _JsonNull:
+    """What the export's JSON typecaster returns for a stored ``null`` (see batching.py)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "JSON_NULL"
+
+
+JSON_NULL = _JsonNull()
 MANDATORY_TABLES = ("variable", "connection", "slot_pool")
 
 
@@ -22,6 +37,8 @@ def encode_value(value: Any) -> Any:
     """One column value as its JSON Lines representation (see the table in the format doc)."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    if value is JSON_NULL:
+        return {JSON_NULL_TAG: True}
     if isinstance(value, float):
         return value
     if isinstance(value, _dt.datetime):
@@ -48,6 +65,10 @@ def encode_row(columns: List[str], row: Iterable[Any]) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode(
         "utf-8"
     )
+
+
+def is_json_null(value: Any) -> bool:
+    return isinstance(value, dict) and value == {JSON_NULL_TAG: True}
 
 
 def decode_binary(value: Any) -> Any:

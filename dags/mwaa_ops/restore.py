@@ -45,7 +45,7 @@ from .batching import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, byte_batches
 from .conf import TransferConf
 from .dag_state import set_states, unpause
 from .errors import BackupIncompatible, BackupNotCommitted, CountMismatch, TransferError, describe_failure
-from .format import check_file, decode_binary, iter_table_file, iter_table_file_sized, validate_manifest
+from .format import check_file, decode_binary, is_json_null, iter_table_file, iter_table_file_sized, validate_manifest
 from .heartbeat import Heartbeat, no_heartbeat
 from .s3io import BackupStore
 from .secrets import SecretsAdapter
@@ -74,7 +74,7 @@ def _decoder(type_name: str) -> Callable[[Any], Any]:
         # Sent as text and cast by PostgreSQL; SQL NULL stays NULL (JSON null is stored as NULL).
         # json.dumps with its defaults is how Airflow's own JSON columns serialise (SQLAlchemy's
         # JSON type, sqlalchemy_jsonfield), so a value Airflow wrote comes back as the same text.
-        return lambda value: None if value is None else json.dumps(value)
+        return lambda value: None if value is None else "null" if is_json_null(value) else json.dumps(value)
     return lambda value: value
 
 
@@ -132,6 +132,27 @@ def _copy_field(value: Any) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+class _CopyInput:
+    """COPY's input, encoded one record at a time as psycopg2 reads it: the batch's records are
+    in memory once, their COPY text only a line at a time (not a second copy of the batch)."""
+
+    def __init__(self, records: List[Dict[str, Any]], columns: List[str]):
+        self._lines = ("\t".join(_copy_field(record[col]) for col in columns) + "\n" for record in records)
+        self._pending = ""
+
+    def read(self, size: int = -1) -> str:
+        while size < 0 or len(self._pending) < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            self._pending += line
+        if size < 0:
+            size = len(self._pending)
+        chunk, self._pending = self._pending[:size], self._pending[size:]
+        return chunk
+
+
+
 def _write_rows(conn: Any, name: str, columns: List[str], table: Any, records: List[Dict[str, Any]]) -> None:
     """Insert a batch with COPY … FROM STDIN (psycopg2; about 4× faster than multi-row INSERT here), on the
     transaction's own DBAPI connection; other drivers get a plain executemany INSERT."""
@@ -139,9 +160,8 @@ def _write_rows(conn: Any, name: str, columns: List[str], table: Any, records: L
     if not hasattr(cursor, "copy_expert"):
         conn.execute(table.insert(), records)
         return
-    lines = "".join("\t".join(_copy_field(record[col]) for col in columns) + "\n" for record in records)
     quoted = ", ".join('"' + col.replace('"', '""') + '"' for col in columns)
-    cursor.copy_expert(f'COPY "{name}" ({quoted}) FROM STDIN', io.StringIO(lines))
+    cursor.copy_expert(f'COPY "{name}" ({quoted}) FROM STDIN', _CopyInput(records, columns), size=1 << 20)
 
 
 class _Importer:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Tuple
+from typing import Any, Dict, List, Tuple
+
+import sqlalchemy as sa
 
 SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 
@@ -26,3 +28,37 @@ def _versions() -> Tuple[str, ...]:
 
 #: Every Airflow version with a schema fixture, oldest first.
 VERSIONS = _versions()
+
+
+_CATALOG = {
+    "columns": """
+        SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default
+        FROM information_schema.columns WHERE table_schema = 'public'
+        ORDER BY table_name, column_name""",
+    "constraints": """
+        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+        WHERE n.nspname = 'public' ORDER BY 1, 2""",
+    "indexes": """
+        SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2""",
+    "sequences": """
+        SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema = 'public'
+        ORDER BY 1""",
+}
+
+#: The rows a fresh ``airflow db migrate`` writes (compared without their clock values).
+_SEEDED = {
+    "alembic_version": "SELECT version_num FROM alembic_version",
+    "slot_pool": "SELECT pool, slots, description, include_deferred FROM slot_pool ORDER BY pool",
+    "log_template": "SELECT filename, elasticsearch_id FROM log_template ORDER BY id",
+}
+
+
+def describe_schema(engine: Any) -> Dict[str, List[Tuple[Any, ...]]]:
+    """The database's schema as the catalog sees it (columns, constraints, indexes, sequences) plus
+    the rows Airflow seeds: what "same schema" means, read with SQL only (no pg_dump needed)."""
+    out: Dict[str, List[Tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for name, query in {**_CATALOG, **_SEEDED}.items():
+            out[name] = [tuple(row) for row in conn.execute(sa.text(query))]
+    return out

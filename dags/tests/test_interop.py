@@ -24,7 +24,6 @@ from mwaa_ops.secrets import SqlSecrets
 NODE = os.path.join(ROOT, "node_modules", ".bin", "node")
 BACKUP_LIB = "file://" + os.path.join(ROOT, "functions", "shared", "backup", "index.ts")
 
-pytestmark = pytest.mark.skipif(not os.path.exists(NODE), reason="needs `npm ci` (Node 24 and the TypeScript sources)")
 
 _TS_WRITE = """
 import { writeFileSync, mkdirSync } from 'node:fs';

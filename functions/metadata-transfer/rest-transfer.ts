@@ -227,6 +227,10 @@ export async function exportThroughRest(
       createdAt: (deps.now ?? (() => new Date()))(),
       createdBy: { writer: 'mwaa-ops-metadata-transfer', executionArn: target.executionArn },
       activeDags: active,
+      pausedDags: dags
+        .map((d) => String(d.dag_id))
+        .filter((id) => !isTransferDag(id) && !active.includes(id))
+        .sort(),
       ...(snapshot === undefined ? {} : { snapshot: { file: SNAPSHOT_FILE, ...digest(snapshot) } }),
       tables,
       excluded: EXCLUDED,
@@ -349,7 +353,8 @@ export async function importThroughRest(
     })),
   );
 
-  // DAG pause states: exactly the previously active DAGs are unpaused.
+  // DAG pause states, both ways: the previously active DAGs are unpaused, the previously paused
+  // ones paused (a DAG file may say is_paused_upon_creation=False).
   const present = new Set((await listAll(deps, environment, '/dags', 'dags')).map((d) => String(d.dag_id)));
   const missing = manifest.activeDags.filter((id) => !present.has(id));
   if (missing.length) {
@@ -358,6 +363,9 @@ export async function importThroughRest(
     );
   }
   for (const dagId of manifest.activeDags) await deps.airflow.setPaused(environment, dagId, false);
+  for (const dagId of manifest.pausedDags ?? []) {
+    if (present.has(dagId)) await deps.airflow.setPaused(environment, dagId, true);
+  }
 
   const restored = {
     variable: (await listAll(deps, environment, '/variables', 'variables')).length,

@@ -613,9 +613,13 @@ describe('MetadataTransferFunction on Airflow 3.x (REST API)', () => {
 
     await mwaaClient.send(new DeleteEnvironmentCommand({ Name: env }));
     await waitFor(env, 'GONE');
-    for (const dagId of ['etl_daily', 'reports', 'ml_train']) mwaa.dagBehaviours.preinstall(dagId);
+    for (const dagId of ['etl_daily', 'ml_train']) mwaa.dagBehaviours.preinstall(dagId);
+    // `reports` was paused in the source, but its file says is_paused_upon_creation=False: the
+    // recreated environment starts it unpaused, and the restore must pause it again.
+    mwaa.dagBehaviours.preinstall('reports', { paused: false });
     expect(await invoke({ action: 'recreate', environment: env, ...location })).toEqual({ created: true });
     await waitFor(env, 'AVAILABLE');
+    expect(pausedState(env)).toMatchObject({ reports: 0 });
     mwaa.airflow(env).setVariable('stale', 'must be removed by replace semantics');
 
     const imported = await runTransfer(MACHINE, { action: 'import', environment: env, ...location });

@@ -3,8 +3,8 @@
  *
  * SAM's esbuild builder copies each function's CodeUri (here the project root) to a scratch
  * folder, leaving out only `.aws-sam`, `.git` and `node_modules`: in a working copy that would be
- * `.venv` (gigabytes of Airflow virtualenvs), `dist/` and whatever else is lying around, five
- * times over. So the build runs on a staged copy of the files git would commit (tracked plus
+ * `dist/`, bench results and whatever else is lying around, five times over (the test venvs live
+ * under node_modules for this reason). So the build runs on a staged copy of the files git would commit (tracked plus
  * untracked-but-not-ignored), which is also what a fresh clone or CI deploys. Everything lives in
  * `.aws-sam/template-tier/` (git-ignored) and is kept between runs, so `--cached` can reuse the
  * production dependencies SAM installed the first time (`project/.aws-sam/deps`).

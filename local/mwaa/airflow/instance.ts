@@ -52,8 +52,17 @@ export type DagBehaviour = (
 
 export interface DagBehaviourRegistry {
   /** Attach a behaviour to DAG ids equal to `match` (string), matching it (RegExp) or accepted by it (function). */
-  register(match: string | RegExp | ((dagId: string) => boolean), behaviour: DagBehaviour): void;
-  find(dagId: string): DagBehaviour | undefined;
+  /**
+   * With `options.environment` the behaviour applies to that environment only and wins over
+   * behaviours registered for every environment (how a test puts real Airflow behind one
+   * environment's transfer DAGs while the others keep the emulated ones).
+   */
+  register(
+    match: string | RegExp | ((dagId: string) => boolean),
+    behaviour: DagBehaviour,
+    options?: { environment?: string },
+  ): void;
+  find(dagId: string, environment?: string): DagBehaviour | undefined;
   clear(): void;
   /**
    * Put a DAG into every environment created from now on, as a DAG file in the shared DAG folder
@@ -65,19 +74,24 @@ export interface DagBehaviourRegistry {
 }
 
 export function createDagBehaviourRegistry(): DagBehaviourRegistry {
-  let entries: Array<{ test: (dagId: string) => boolean; behaviour: DagBehaviour }> = [];
+  let entries: Array<{ test: (dagId: string) => boolean; behaviour: DagBehaviour; environment?: string }> =
+    [];
   const installed = new Map<string, boolean>();
   return {
-    register(match, behaviour) {
+    register(match, behaviour, options = {}) {
       const test =
         typeof match === 'string'
           ? (id: string) => id === match
           : match instanceof RegExp
             ? (id: string) => match.test(id)
             : match;
-      entries.push({ test, behaviour });
+      entries.push({ test, behaviour, ...(options.environment ? { environment: options.environment } : {}) });
     },
-    find: (dagId) => entries.find((e) => e.test(dagId))?.behaviour,
+    find: (dagId, environment) =>
+      (
+        entries.find((e) => e.environment !== undefined && e.environment === environment && e.test(dagId)) ??
+        entries.find((e) => e.environment === undefined && e.test(dagId))
+      )?.behaviour,
     clear() {
       entries = [];
       installed.clear();
@@ -243,7 +257,7 @@ export function createAirflowInstance(options: {
     }
     notify();
     const declared: 'success' | 'failed' = declaration.fail ? 'failed' : 'success';
-    const behaviour = behaviours.find(dagId);
+    const behaviour = behaviours.find(dagId, environment);
     if (!behaviour) {
       later(declaration.durationMs ?? DEFAULT_RUN_MS, () => finish(dagId, runId, declared));
       return;
