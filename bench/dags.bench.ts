@@ -2,15 +2,16 @@
  * Benchmark `dags`: export/import throughput of the Airflow 2.x DAGs' package (dags/mwaa_ops)
  * on a PostgreSQL 15 database with 200,000 task instances and matching runs, logs and XComs,
  * next to raw `COPY … TO/FROM` of the same tables on the same server. The measuring is done by
- * `bench/dags_throughput.py` (Debian's python3 with python3-sqlalchemy/psycopg2 and the
+ * `bench/dags_throughput.py` (in the airflow-2.11.0 venv, see scripts/python-env.ts, on the
  * postgresql package, like `npm run test:python`); this module runs it and renders its result.
- * BENCH_DAGS_TASK_INSTANCES scales the database; MWAA_OPS_PYTHON picks the interpreter.
+ * BENCH_DAGS_TASK_INSTANCES scales the database.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { root } from '../scripts/esbuild-options.ts';
+import { missingPrerequisites } from '../scripts/prerequisites.ts';
+import { ensureVenvs, venvBin } from '../scripts/python-env.ts';
 import { formatBytes } from './lib/format.ts';
 import type { BenchResult } from './lib/types.ts';
 
@@ -41,16 +42,12 @@ const seconds = (value: number) => `${value.toFixed(2)} s`;
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} rows/s`;
 
 export async function runBench(): Promise<BenchResult> {
-  const python = process.env.MWAA_OPS_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync('/usr/lib/postgresql/15/bin/initdb') || !existsSync(python)) {
-    return {
-      notes: [
-        `skipped: needs ${python} and PostgreSQL 15 (apt-get install postgresql python3-sqlalchemy python3-psycopg2).`,
-      ],
-      tables: [],
-      data: null,
-    };
-  }
+  // The pinned Airflow 2.11.0 venv (SQLAlchemy 1.4, psycopg2, boto3 as on MWAA) and the test
+  // harness's PostgreSQL; a missing prerequisite is reported as the bench's note, in one line.
+  const missing = missingPrerequisites(['python']);
+  if (missing.length) return { notes: missing.map((line) => `not run: ${line}`), tables: [], data: null };
+  await ensureVenvs(['airflow-2.11.0']);
+  const python = venvBin('airflow-2.11.0', 'python');
   const { stdout } = await run(python, [join(root, 'bench', 'dags_throughput.py'), '--json'], {
     cwd: root,
     timeout: 30 * 60_000,

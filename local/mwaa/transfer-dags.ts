@@ -12,7 +12,7 @@
  *   import: verify the backup (manifest, sizes, SHA-256) → one SQLite transaction: tables in
  *           dependency order, generated keys re-drawn and references rewritten, variables /
  *           connections / pools replaced, a marker log row → counts equal the manifest →
- *           previously active DAGs unpaused (placeholder rows for DAGs the environment has not
+ *           previously active DAGs unpaused, previously paused ones paused (placeholder rows for DAGs the environment has not
  *           parsed yet) → SendTaskSuccess({backupId, restored}). A re-run after a committed
  *           import finds the marker and only answers.
  *
@@ -413,6 +413,13 @@ function activeDags(store: MetadataStore): string[] {
     .filter((id) => !isTransferDag(id));
 }
 
+function pausedDags(store: MetadataStore, active: string[]): string[] {
+  return store
+    .all('SELECT dag_id FROM dag ORDER BY dag_id')
+    .map((r) => String(r.dag_id))
+    .filter((id) => !isTransferDag(id) && !active.includes(id));
+}
+
 function setPaused(store: MetadataStore, dagIds: string[], paused: boolean): void {
   for (const dagId of dagIds)
     store.run('UPDATE dag SET is_paused = ? WHERE dag_id = ?', paused ? 1 : 0, dagId);
@@ -490,6 +497,7 @@ async function runExport(
     createdAt: new Date(ctx.clock.now()),
     createdBy: { writer: 'mwaa-ops-export-dag (local emulation)', executionArn: conf.executionArn },
     activeDags: active,
+    pausedDags: pausedDags(store, active),
     ...(snapshot === undefined ? {} : { snapshot: { file: SNAPSHOT, ...fingerprint(snapshot) } }),
     tables,
     excluded: EXCLUDED,
@@ -610,17 +618,24 @@ async function runImport(
         owner: 'airflow',
       });
     }
-    // DAG files not parsed yet get a placeholder row that keeps their state until they are.
-    for (const dagId of manifest.activeDags) {
-      if (!store.get('SELECT 1 FROM dag WHERE dag_id = ?', dagId))
-        store.insert('dag', {
-          dag_id: dagId,
-          is_paused: 0,
-          is_active: 1,
-          fileloc: `/usr/local/airflow/dags/${dagId}.py`,
-        });
+    // Pause states both ways. DAG files not parsed yet get a placeholder row that keeps their
+    // state until they are.
+    const paused = (manifest.pausedDags ?? []).filter((id) => !isTransferDag(id));
+    for (const [dagIds, state] of [
+      [manifest.activeDags, 0],
+      [paused, 1],
+    ] as const) {
+      for (const dagId of dagIds) {
+        if (!store.get('SELECT 1 FROM dag WHERE dag_id = ?', dagId))
+          store.insert('dag', {
+            dag_id: dagId,
+            is_paused: state,
+            is_active: 1,
+            fileloc: `/usr/local/airflow/dags/${dagId}.py`,
+          });
+      }
+      setPaused(store, [...dagIds], state === 1);
     }
-    setPaused(store, manifest.activeDags, false);
     store.run('COMMIT');
   } catch (error) {
     store.run('ROLLBACK');

@@ -1,23 +1,28 @@
 /**
  * Pause and resume with real Airflow behind the environment: the real workflows (ASL), the real
  * MetadataTransferFunction and the real `mwaa_ops_export`/`mwaa_ops_import` DAGs running inside
- * Airflow 2.10.3 (`airflow dags test`), talking to the local cloud's S3 and Step Functions over
- * HTTP. The emulated MWAA plays the control plane (create, delete, trigger the DAG run); each
- * environment's metadata database is a real Airflow database, a fresh one with its own Fernet key
- * after the resume, as on MWAA.
+ * Airflow (`airflow dags test`), talking to the local cloud's S3 and Step Functions over HTTP. The
+ * emulated MWAA plays the control plane (create, delete, trigger the DAG run); each environment's
+ * metadata database is a real Airflow database. The environment is paused from Airflow 2.10.3 and
+ * resumed into a fresh Airflow 2.11.0 database with another Fernet key — the database a
+ * recreated environment on the newer version starts from — and compared byte for byte
+ * (dags/tests/restore_check.py).
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import type { MwaaHandle } from '../../local/mwaa/index.ts';
+import { root } from '../../scripts/esbuild-options.ts';
 import { venvBin } from '../../scripts/python-env.ts';
 import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
 import {
   bridgeTransferDags,
   type Postgres,
   RealAirflow,
+  runCommand,
   startPostgres,
   type TransferRun,
 } from '../helpers/real-airflow.ts';
@@ -30,6 +35,7 @@ import {
 } from '../helpers/workflow-tests.ts';
 
 const VERSION = '2.10.3';
+const TARGET_VERSION = '2.11.0';
 const SECRET_VARIABLE = 'real-sEcReT variable\nsecond line ✓';
 const SECRET_PASSWORD = 'real-p@ss:w0rd/never-logged';
 
@@ -71,8 +77,8 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function newAirflow(database: string): Promise<RealAirflow> {
-  const airflow = await RealAirflow.create({ version: VERSION, pg, database, fernetKey: fernetKey() });
+async function newAirflow(database: string, version = VERSION): Promise<RealAirflow> {
+  const airflow = await RealAirflow.create({ version, pg, database, fernetKey: fernetKey() });
   airflows.push(airflow);
   // What a new environment does at boot: parse the DAG folder (new DAGs start paused).
   await airflow.cli(['dags', 'reserialize']);
@@ -123,7 +129,7 @@ function summary(outcome: { status: string; error?: string; cause?: string }, ru
 const samplePauseStates = (states: Record<string, boolean>) =>
   Object.fromEntries(Object.entries(states).filter(([dagId]) => dagId.startsWith('sample_')));
 
-describe(`Pause and resume with the transfer DAGs in real Airflow ${VERSION}`, () => {
+describe(`Pause and resume with the transfer DAGs in real Airflow (${VERSION} -> ${TARGET_VERSION})`, () => {
   it('backs up, deletes, recreates and restores into a fresh database with another Fernet key', async () => {
     const name = 'real-dev';
     await newEnvironment(name);
@@ -153,7 +159,7 @@ describe(`Pause and resume with the transfer DAGs in real Airflow ${VERSION}`, (
     expect(paused?.state?.S).toBe('PAUSED');
 
     // The recreated environment gets a new, empty metadata database and a new Fernet key.
-    const target = await newAirflow('real_target');
+    const target = await newAirflow('real_target', TARGET_VERSION);
     current = target;
     const resume = await run('ResumeEnvironmentStateMachine', { environment: name });
     await bridge.settled();
@@ -174,6 +180,16 @@ describe(`Pause and resume with the transfer DAGs in real Airflow ${VERSION}`, (
       (await target.cli(['connections', 'get', 'warehouse', '-o', 'json'])).stdout,
     ) as Array<{ password: string }>;
     expect(connection?.password).toBe(SECRET_PASSWORD);
+    // Every carried row, byte for byte (JSON as stored text), across versions and Fernet keys.
+    const check = await runCommand(venvBin(`airflow-${TARGET_VERSION}`, 'python'), [
+      join(root, 'dags', 'tests', 'restore_check.py'),
+      source.env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN!,
+      source.env.AIRFLOW__CORE__FERNET_KEY!,
+      target.env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN!,
+      target.env.AIRFLOW__CORE__FERNET_KEY!,
+    ]);
+    expect({ code: check.code, stderr: check.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+    expect(check.stdout).toMatch(/^restored exactly: \d+ tables .*dag_run.*task_instance.*variable/);
     const resumed = await registryItem(dynamodb, cloud.ref('EnvironmentsTable'), name);
     expect(resumed?.state?.S).toBe('RUNNING');
     expect(resumed?.lock).toBeUndefined();
