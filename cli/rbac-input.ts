@@ -3,6 +3,8 @@
  * names are exact (case-sensitive) because the authenticator matches them exactly; a near miss
  * is reported with the right spelling instead of being stored and silently never matching.
  */
+
+import { canonicalEmail } from '../functions/authenticator/identity.ts';
 import {
   environmentKey,
   groupPrincipal,
@@ -18,8 +20,6 @@ import {
 } from '../functions/authenticator/roles.ts';
 import { UsageError } from './context.ts';
 
-const EMAIL = /^[^\s@<>"'`]+@[^\s@<>"'`]+$/;
-
 /** `--user` / `--group` → the table's `principal` (exactly one of them). */
 export function principalFrom(
   options: { user?: string; group?: string },
@@ -29,13 +29,15 @@ export function principalFrom(
     throw new UsageError('give either --user or --group, not both');
   }
   if (options.user !== undefined) {
-    const email = options.user.trim();
-    if (!EMAIL.test(email) || email.length > 254) {
+    const canonical = canonicalEmail(options.user);
+    if ('problem' in canonical) {
       throw new UsageError(
-        `--user must be an e-mail address (the IdP's verified email claim), got "${options.user}"`,
+        canonical.problem === 'not-normalized'
+          ? `--user "${options.user}" contains compatibility characters (e.g. a Kelvin sign or full-width letters); the authenticator refuses such addresses, give the address exactly as the IdP sends it`
+          : `--user must be an e-mail address (the IdP's verified email claim), got "${options.user}"`,
       );
     }
-    return userPrincipal(email);
+    return userPrincipal(canonical.email);
   }
   if (options.group !== undefined) {
     const group = options.group.trim();

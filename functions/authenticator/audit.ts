@@ -5,7 +5,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AirflowRole } from './roles.ts';
 
-export type AuditOutcome = 'allowed' | 'denied' | 'rejected' | 'error' | 'signed-out';
+export type AuditOutcome = 'allowed' | 'denied' | 'rejected' | 'error' | 'signed-out' | 'confirm';
 
 export interface AuditEntry {
   readonly action: 'login' | 'landing' | 'logout';

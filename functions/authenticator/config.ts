@@ -2,8 +2,17 @@
  * The authenticator's settings (ARCHITECTURE §4), read once at cold start. A missing or
  * malformed value fails the first invocation with a message naming the variable.
  */
-import { type Env, integer, optionalString, requiredString, stringList, url } from '../shared/config.ts';
+import {
+  boolean,
+  type Env,
+  integer,
+  optionalString,
+  requiredString,
+  stringList,
+  url,
+} from '../shared/config.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { roleNameLeavesRoomForHash } from './identity.ts';
 import { AIRFLOW_ROLES, type AirflowRole } from './roles.ts';
 
 export interface AuthenticatorConfig {
@@ -16,6 +25,8 @@ export interface AuthenticatorConfig {
   readonly rbacTableName: string;
   /** Token claim holding the user's IdP groups. */
   readonly groupsClaim: string;
+  /** Accept tokens without an `email_verified` claim (`OIDC_ALLOW_UNVERIFIED_EMAIL`, default false). */
+  readonly allowUnverifiedEmail: boolean;
   /** Where logout sends the browser (the IdP's end-session URL); a signed-out page when unset. */
   readonly logoutUrl: string | undefined;
   /** Base name of the ALB session cookie shards (`<name>-0`, `<name>-1`, …). */
@@ -44,6 +55,14 @@ export function readConfig(env: Env): AuthenticatorConfig {
         context: { variable: name },
       });
     }
+    const roleName = arn.slice(arn.lastIndexOf('/') + 1);
+    if (!roleNameLeavesRoomForHash(roleName)) {
+      // Refused rather than served: Airflow would cut the user names and could merge two people.
+      throw new ConfigError(
+        `Environment variable ${name}: role name "${roleName}" is too long; Airflow user names (assumed-role/<role>/<session>, at most 64 characters) would no longer tell people apart. Use a stack name of at most 23 characters.`,
+        { context: { variable: name } },
+      );
+    }
     loginRoleArns[role] = arn;
   }
   const logoutUrl = env.OIDC_LOGOUT_URL?.trim() ? url(env, 'OIDC_LOGOUT_URL') : undefined;
@@ -58,6 +77,7 @@ export function readConfig(env: Env): AuthenticatorConfig {
     ),
     rbacTableName: requiredString(env, 'RBAC_TABLE_NAME'),
     groupsClaim: optionalString(env, 'OIDC_GROUPS_CLAIM', 'groups'),
+    allowUnverifiedEmail: boolean(env, 'OIDC_ALLOW_UNVERIFIED_EMAIL', false),
     logoutUrl,
     sessionCookieName: optionalString(env, 'SESSION_COOKIE_NAME', 'AWSELBAuthSessionCookie'),
     loginRoleArns,

@@ -1,15 +1,17 @@
 /**
  * From an authorized (user, environment, role) to the Airflow UI: assume the IAM role that
- * grants exactly that Airflow role, with the user's e-mail as role session name and source
+ * grants exactly that Airflow role, with a session name derived from the person (readable
+ * e-mail prefix + hash of their stable identity, identity.ts) as role session name and source
  * identity (so the Airflow user and CloudTrail name the person), mint a web login token with
  * those credentials, and build the redirect.
  *
- * Role credentials are cached per (role, user) until shortly before they expire, and concurrent
+ * Role credentials are cached per (role, identity key) until shortly before they expire, and concurrent
  * logins of the same user share one AssumeRole: a warm container makes one AWS call per login
  * (CreateWebLoginToken) instead of two.
  */
 import { webServerUrl } from '../shared/web-server-url.ts';
 import { UpstreamError } from './errors.ts';
+import { type IdentityKeySource, identityKey, sessionNameFor } from './identity.ts';
 import type { AirflowRole } from './roles.ts';
 
 export interface RoleCredentials {
@@ -57,18 +59,10 @@ export interface LoginResult {
 }
 
 export interface LoginService {
-  login(email: string, environment: string, role: AirflowRole): Promise<LoginResult>;
+  login(identity: IdentityKeySource, environment: string, role: AirflowRole): Promise<LoginResult>;
 }
 
-/**
- * A role session name / source identity from an e-mail: STS allows `[\w+=,.@-]`, 2 to 64
- * characters. Other characters become `-`; longer names keep their first 64 characters.
- */
-export function sessionNameFor(email: string): string {
-  const cleaned = email.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-  // SourceIdentity may not start with `aws:`; the `:` is already replaced, this keeps it obvious.
-  return cleaned.length >= 2 ? cleaned : cleaned.padEnd(2, '-');
-}
+export { sessionNameFor };
 
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
 const TOKEN = /^[\x21-\x22\x24-\x7e]{1,8192}$/; // printable ASCII without '#'
@@ -87,8 +81,10 @@ export function createLoginService(options: LoginServiceOptions): LoginService {
   const maxCached = options.maxCached ?? 1000;
   const cache = new Map<string, Promise<RoleCredentials>>();
 
-  function credentialsFor(role: AirflowRole, sessionName: string): Promise<RoleCredentials> {
-    const key = `${role}\u0000${sessionName}`;
+  // Keyed by the identity, not the session name: the name is derived from it, but the key is
+  // the thing that must never be shared by two people.
+  function credentialsFor(role: AirflowRole, person: string, sessionName: string): Promise<RoleCredentials> {
+    const key = `${role}\u0000${person}`;
     const cached = cache.get(key);
     if (cached) return cached;
     const pending = options.assumer.assume({
@@ -112,17 +108,17 @@ export function createLoginService(options: LoginServiceOptions): LoginService {
     return pending;
   }
 
-  async function fresh(role: AirflowRole, sessionName: string): Promise<RoleCredentials> {
-    const credentials = await credentialsFor(role, sessionName);
+  async function fresh(role: AirflowRole, person: string, sessionName: string): Promise<RoleCredentials> {
+    const credentials = await credentialsFor(role, person, sessionName);
     if (credentials.expiration.getTime() - margin > now()) return credentials;
-    cache.delete(`${role}\u0000${sessionName}`);
-    return credentialsFor(role, sessionName);
+    cache.delete(`${role}\u0000${person}`);
+    return credentialsFor(role, person, sessionName);
   }
 
   return {
-    async login(email, environment, role) {
-      const sessionName = sessionNameFor(email);
-      const credentials = await fresh(role, sessionName);
+    async login(identity, environment, role) {
+      const sessionName = sessionNameFor(identity);
+      const credentials = await fresh(role, identityKey(identity), sessionName);
       const minted = await options.minter.mint(credentials, environment);
       return { location: airflowLoginUrl(minted), sessionName };
     },

@@ -10,8 +10,14 @@ export { escapeHtml };
 
 export const LOGIN_PATH = '/aws_mwaa/aws-console-sso';
 
-/** Headers on every answer: never cached, never framed, no sniffing, no referrer, tight CSP. */
+/**
+ * Headers on every answer: never cached, never framed, no sniffing, no referrer, tight CSP, and
+ * HTTPS only from now on (the ALB's authenticate-oidc action exists only on HTTPS listeners, so
+ * HSTS cannot lock anyone out; subdomains are not included because the listener's host name
+ * may share its parent domain with sites we know nothing about).
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string[]>> = {
+  'Strict-Transport-Security': ['max-age=31536000'],
   'Cache-Control': ['no-store'],
   Pragma: ['no-cache'],
   'X-Content-Type-Options': ['nosniff'],
@@ -76,6 +82,34 @@ export function landingPage(email: string, access: ReadonlyMap<string, readonly 
       (items.length > 0 ? `<ul id="environments">${items.join('')}</ul>` : '') +
       form +
       none,
+  );
+}
+
+/**
+ * Asked instead of acting when a login or logout arrives from another site: a link another
+ * site planted (or the first request after an IdP round trip, which browsers also count as
+ * cross-site) must not sign anyone in or out by itself. Following the link here is a
+ * same-origin navigation, which the router then honours.
+ */
+export function confirmPage(
+  action: { kind: 'login'; environment: string; role: AirflowRole | undefined } | { kind: 'logout' },
+): string {
+  if (action.kind === 'logout') {
+    return htmlPage(
+      'Sign out?',
+      '<h1>Sign out?</h1><p id="confirm">Another site sent you here to sign out.</p>' +
+        '<p><a id="continue" href="/logout">Sign out</a> <a href="/">Back to your environments</a></p>',
+    );
+  }
+  const href =
+    action.role === undefined
+      ? `${LOGIN_PATH}?mwaa_env=${encodeURIComponent(action.environment)}`
+      : loginHref(action.environment, action.role);
+  const as = action.role === undefined ? '' : ` as ${escapeHtml(action.role)}`;
+  return htmlPage(
+    'Open Airflow?',
+    `<h1>Open Airflow?</h1><p id="confirm">Open <strong>${escapeHtml(action.environment)}</strong>${as}?</p>` +
+      `<p><a id="continue" href="${escapeHtml(href)}">Continue to Airflow</a> <a href="/">Back to your environments</a></p>`,
   );
 }
 

@@ -8,6 +8,7 @@
  * records of the user and of each of their groups, for that environment and for `env#*`.
  * Roles are compared by exact set membership; unknown role strings in a record are ignored.
  */
+import { foldAsciiCase } from './identity.ts';
 import { type AirflowRole, isAirflowRole, sortRoles } from './roles.ts';
 import type { VerifiedIdentity } from './token.ts';
 
@@ -32,7 +33,11 @@ export interface RbacStore {
   listByPrincipal(principal: string): Promise<RbacGrant[]>;
 }
 
-export const userPrincipal = (email: string) => `user#${email.toLowerCase()}`;
+/**
+ * `user#<email>` for a canonical address (identity.ts `canonicalEmail`). Only ASCII case is
+ * folded: `toLowerCase` would fold e.g. the Kelvin sign onto `k` and merge two people's grants.
+ */
+export const userPrincipal = (email: string) => `user#${foldAsciiCase(email)}`;
 export const groupPrincipal = (group: string) => `group#${group}`;
 export const environmentKey = (environment: string) => `env#${environment}`;
 

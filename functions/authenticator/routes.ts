@@ -7,6 +7,11 @@
  * - `GET /logout`: expire every session cookie shard; IdP logout URL or a signed-out page.
  * - `GET /health`: 200 for the target group health check.
  *
+ * Login and logout change state, so a request another site started (`Sec-Fetch-Site:
+ * cross-site` or `same-site`, or an `Origin` that is not this host) gets a page asking to
+ * continue instead (`confirmPage`). Requests without those headers (old browsers, scripts) are
+ * served as before; every browser the ALB's OIDC flow supports sends `Sec-Fetch-Site`.
+ *
  * The token is verified before anything else is looked at, so no authorization call ever sees
  * an unverified identity.
  */
@@ -15,6 +20,7 @@ import type { AuditEntry, AuditLog } from './audit.ts';
 import { BadRequestError, ForbiddenError, HttpError } from './errors.ts';
 import type { LoginService } from './login.ts';
 import {
+  confirmPage,
   errorPage,
   expireSessionCookies,
   LOGIN_PATH,
@@ -114,6 +120,28 @@ export function queryParameter(event: AlbEvent, name: string): string | undefine
   }
 }
 
+/**
+ * Whether another site started this request. `same-site` counts too: a sibling subdomain is
+ * not this application. The IdP round trip also arrives as cross-site; the cost is one click.
+ */
+export function fromAnotherSite(event: AlbEvent): boolean {
+  const site = headerValues(event, 'sec-fetch-site');
+  if (site.length > 0)
+    return site.some(
+      (value) => value.trim().toLowerCase() !== 'same-origin' && value.trim().toLowerCase() !== 'none',
+    );
+  const origins = headerValues(event, 'origin');
+  if (origins.length === 0) return false;
+  const host = headerValues(event, 'host').at(-1)?.toLowerCase();
+  return origins.some((origin) => {
+    try {
+      return host === undefined || new URL(origin).host.toLowerCase() !== host;
+    } catch {
+      return true; // "null" and anything unparsable: an opaque origin is never ours
+    }
+  });
+}
+
 function tokenOf(event: AlbEvent): string | undefined {
   const values = headerValues(event, 'x-amzn-oidc-data');
   // Two tokens cannot both be the ALB's; refuse rather than pick one.
@@ -140,6 +168,11 @@ export function createRouter(deps: RouterDeps) {
       Object.assign(entry, { requestedRole: 'invalid' });
       throw new BadRequestError('invalid-role', 'The link does not name a valid Airflow role.');
     }
+    if (fromAnotherSite(event)) {
+      const role = requested === undefined || requested === '' ? undefined : (requested as AirflowRole);
+      deps.audit.record({ ...(entry as AuditEntry), outcome: 'confirm', reason: 'cross-site', status: 200 });
+      return respond(200, confirmPage({ kind: 'login', environment, role }));
+    }
     const held = await rolesFor(deps.rbac, identity, environment, now() / 1000);
     if (held.length === 0) {
       throw new ForbiddenError('no-grant', 'You have no access to this Airflow environment.');
@@ -158,7 +191,7 @@ export function createRouter(deps: RouterDeps) {
       role = highestRole(held) as AirflowRole;
     }
     Object.assign(entry, { role });
-    const result = await deps.login.login(identity.email, environment, role);
+    const result = await deps.login.login(identity, environment, role);
     Object.assign(entry, { sessionName: result.sessionName });
     deps.audit.record({ ...(entry as AuditEntry), outcome: 'allowed', reason: 'granted', status: 302 });
     return respond(302, '', { Location: [result.location] });
@@ -178,6 +211,10 @@ export function createRouter(deps: RouterDeps) {
   }
 
   function logout(event: AlbEvent): AlbResult {
+    if (fromAnotherSite(event)) {
+      deps.audit.record({ action: 'logout', outcome: 'confirm', reason: 'cross-site', status: 200 });
+      return respond(200, confirmPage({ kind: 'logout' }));
+    }
     const secure = headerValues(event, 'x-forwarded-proto').at(-1) === 'https';
     const cookies = expireSessionCookies(headerValues(event, 'cookie'), deps.sessionCookieName, secure);
     deps.audit.record({

@@ -9,22 +9,32 @@
  */
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { TokenRejectedError } from './errors.ts';
+import { canonicalEmail } from './identity.ts';
 import { type KeySource, KID_PATTERN } from './public-keys.ts';
 
 /** Who signed in, from a verified token. */
 export interface VerifiedIdentity {
-  /** The verified e-mail address, lower-cased: the RBAC principal `user#<email>`. */
+  /** The verified e-mail address in canonical form (identity.ts): the RBAC principal `user#<email>`. */
   readonly email: string;
+  /** The token's issuer, which scopes `subject`. */
+  readonly issuer?: string;
+  /** The IdP's stable subject (`sub`) when it sends one: what session names are derived from. */
+  readonly subject?: string;
   /** IdP groups from the configured claim: the RBAC principals `group#<name>`. */
   readonly groups: readonly string[];
 }
 
 export interface TokenVerifierOptions {
   readonly albArns: readonly string[];
-  readonly issuer: string;
+  readonly issuer?: string;
   readonly clientId: string;
   readonly groupsClaim: string;
   readonly clockSkewSeconds: number;
+  /**
+   * Accept tokens whose `email_verified` is missing. Off by default: an address nobody proved
+   * is not an identity to grant Airflow roles to. `email_verified: false` is refused always.
+   */
+  readonly allowUnverifiedEmail?: boolean;
   readonly keys: KeySource;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: () => number;
@@ -42,7 +52,8 @@ export const MAX_HEADER_CHARS = 2048;
 const MAX_GROUPS = 200;
 const MAX_GROUP_CHARS = 256;
 const SEGMENT = /^[A-Za-z0-9_-]+={0,2}$/;
-const EMAIL = /^[^\s@<>"'`]+@[^\s@<>"'`]+$/;
+/** OIDC allows up to 255 ASCII characters for `sub`. */
+const MAX_SUBJECT_CHARS = 255;
 
 function decodeHeader(segment: string): Record<string, unknown> {
   let parsed: unknown;
@@ -125,15 +136,27 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw new TokenRejectedError(joseReason(error), { cause: error });
       }
 
-      const email = typeof payload.email === 'string' ? payload.email.trim() : '';
-      if (email === '' || email.length > 254 || !EMAIL.test(email)) {
-        throw new TokenRejectedError('missing-email');
+      const canonical = canonicalEmail(typeof payload.email === 'string' ? payload.email : '');
+      if ('problem' in canonical) {
+        throw new TokenRejectedError(
+          canonical.problem === 'not-normalized' ? 'email-not-normalized' : 'missing-email',
+        );
       }
       const verified = payload.email_verified;
-      if (verified !== undefined && verified !== true && verified !== 'true') {
+      const isVerified = verified === true || verified === 'true';
+      if (!isVerified && !(verified === undefined && options.allowUnverifiedEmail === true)) {
         throw new TokenRejectedError('email-not-verified');
       }
-      return { email: email.toLowerCase(), groups: readGroups(payload[options.groupsClaim]) };
+      const subject =
+        typeof payload.sub === 'string' && payload.sub !== '' && payload.sub.length <= MAX_SUBJECT_CHARS
+          ? payload.sub
+          : undefined;
+      return {
+        email: canonical.email,
+        issuer: options.issuer,
+        ...(subject !== undefined ? { subject } : {}),
+        groups: readGroups(payload[options.groupsClaim]),
+      };
     },
   };
 }

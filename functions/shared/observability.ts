@@ -22,7 +22,11 @@ export const tracer = new Tracer();
 export function withObservability<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
 ) {
-  return middy(handler)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  return (
+    middy(handler)
+      // logEvent pinned off: Powertools would otherwise log whole events when
+      // POWERTOOLS_LOGGER_LOG_EVENT=true is set, and events carry ALB tokens and DAG conf.
+      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  );
 }

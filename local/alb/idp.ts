@@ -74,7 +74,9 @@ const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,255}$/;
 
 /** A stable opaque subject per email, as an IdP keeps one per account. */
 export function subjectFor(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
+  // ASCII case only: a real IdP keeps `\u212Aate@` (Kelvin sign) and `kate@` apart as two accounts.
+  const folded = email.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  return createHash('sha256').update(folded).digest('hex').slice(0, 32);
 }
 
 /** Split a groups field on commas and newlines, trimmed and de-duplicated. */

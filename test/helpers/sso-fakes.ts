@@ -111,7 +111,8 @@ export function fakeLogin() {
   const calls: Array<{ email: string; environment: string; role: string }> = [];
   const service: LoginService & { calls: typeof calls } = {
     calls,
-    async login(email, environment, role) {
+    async login(identity, environment, role) {
+      const { email } = identity;
       calls.push({ email, environment, role });
       return {
         location: `https://airflow.example.com/aws_mwaa/aws-console-sso?login=true#token-for-${role}`,

@@ -5,6 +5,8 @@
  * with the CLI (`mwaa-ops rbac grant`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sessionNameFor } from '../../functions/authenticator/identity.ts';
+import { subjectFor } from '../../local/alb/idp.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { CookieJar } from '../helpers/alb-fakes.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
@@ -69,6 +71,14 @@ async function signIn(jar: CookieJar, path: string, email: string, groups: strin
   return jar.fetch(callback.headers.get('location') ?? '');
 }
 
+/** The session name the authenticator derives for a person the local IdP signs in. */
+const sessionOf = (email: string) =>
+  sessionNameFor({
+    email,
+    issuer: cloud.functionEnv('AuthenticatorFunction').OIDC_ISSUER ?? '',
+    subject: subjectFor(email),
+  });
+
 const loginPath = (env: string, role?: string) =>
   `/aws_mwaa/aws-console-sso?mwaa_env=${env}${role ? `&rbac_role=${role}` : ''}`;
 
@@ -97,6 +107,7 @@ beforeAll(async () => {
     ['--group', 'data-eng', '--env', 'prod', '--role', 'User'],
     ['--group', 'platform', '--env', '*', '--role', 'Op'],
     ['--user', 'temp@example.com', '--env', 'prod', '--role', 'Admin', '--expires', '1h'],
+    ['--user', 'kate@example.com', '--env', 'dev', '--role', 'Admin'],
   ];
   for (const grant of grants) expect((await cli('rbac', 'grant', ...grant)).code).toBe(0);
 }, 120_000);
@@ -115,17 +126,19 @@ describe('SSO through the local ALB', () => {
     const host = h.mwaa.environments().find((e) => e.name === 'prod')?.webServerHostname;
     expect(location.startsWith(`http://${host}/aws_mwaa/aws-console-sso?login=true#`)).toBe(true);
     expect(await enterAirflow(location)).toEqual({
-      user: 'assumed-role/mwaa-ops-sso-Viewer/ada@example.com',
+      // MWAA cuts Airflow user names at 64 characters; the hash leads, so what is cut is readable text.
+      user: `assumed-role/mwaa-ops-sso-Viewer/${sessionOf('ada@example.com')}`.slice(0, 64),
       role: 'Viewer',
     });
+    expect(sessionOf('ada@example.com')).toMatch(/^[0-9a-f]{16}\.ada@example\.com$/);
     const assume = h.sts
       .calls()
       .filter((c) => c.operation === 'AssumeRole')
       .at(-1);
     expect(assume?.params).toMatchObject({
       RoleArn: cloud.functionEnv('AuthenticatorFunction').LOGIN_ROLE_ARN_VIEWER,
-      RoleSessionName: 'ada@example.com',
-      SourceIdentity: 'ada@example.com',
+      RoleSessionName: sessionOf('ada@example.com'),
+      SourceIdentity: sessionOf('ada@example.com'),
     });
   }, 60_000);
 
@@ -141,7 +154,7 @@ describe('SSO through the local ALB', () => {
     const response = await signIn(jar, loginPath('dev', 'Op'), 'bo@example.com', ['platform']);
     expect(response.status).toBe(302);
     expect(await enterAirflow(response.headers.get('location') ?? '')).toEqual({
-      user: 'assumed-role/mwaa-ops-sso-Op/bo@example.com',
+      user: `assumed-role/mwaa-ops-sso-Op/${sessionOf('bo@example.com')}`.slice(0, 64),
       role: 'Op',
     });
   }, 60_000);
@@ -158,6 +171,19 @@ describe('SSO through the local ALB', () => {
     }
     // ada holds Viewer on prod but nothing on dev.
     expect((await jar.fetch(`${h.alb.url}${loginPath('dev', 'Viewer')}`)).status).toBe(403);
+  }, 60_000);
+
+  it("never lets a look-alike address inherit another person's grant (Kelvin sign)", async () => {
+    // kate@example.com holds Admin on dev; U+212A lower-cases to "k" with toLowerCase().
+    const lookAlike = '\u212Aate@example.com';
+    const response = await signIn(new CookieJar(), loginPath('dev', 'Admin'), lookAlike);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('location')).toBeNull();
+    const refused = await cli('rbac', 'grant', '--user', lookAlike, '--env', 'dev', '--role', 'Viewer');
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('compatibility characters');
+    const genuine = await signIn(new CookieJar(), loginPath('dev', 'Admin'), 'kate@example.com');
+    expect(genuine.status).toBe(302);
   }, 60_000);
 
   it('stops honouring a grant once it has expired', async () => {

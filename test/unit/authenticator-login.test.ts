@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { MAX_AIRFLOW_USER, roleNameLeavesRoomForHash } from '../../functions/authenticator/identity.ts';
 import type { RoleAssumer, RoleCredentials, WebLoginMinter } from '../../functions/authenticator/login.ts';
 import { airflowLoginUrl, createLoginService, sessionNameFor } from '../../functions/authenticator/login.ts';
 
@@ -44,12 +45,54 @@ function fakes(lifetimeMs = 3_600_000, clock = { now: 0 }) {
   return { service, assumed, minted, clock };
 }
 
+const ada = { email: 'ada@example.com' };
+const adaName = sessionNameFor(ada);
+
 describe('Function: sessionNameFor', () => {
-  it('keeps an e-mail that STS accepts and replaces what it does not', () => {
-    expect(sessionNameFor('ada.lovelace+ops@example.com')).toBe('ada.lovelace+ops@example.com');
-    expect(sessionNameFor("o'brien/x y@example.com")).toBe('o-brien-x-y@example.com');
-    expect(sessionNameFor(`${'a'.repeat(80)}@example.com`)).toHaveLength(64);
-    expect(sessionNameFor('a')).toBe('a-');
+  it('is a hash of the identity plus the readable address, within what STS accepts', () => {
+    expect(sessionNameFor({ email: 'ada.lovelace+ops@example.com' })).toMatch(
+      /^[0-9a-f]{16}\.ada\.lovelace\+ops@example\.com$/,
+    );
+    expect(sessionNameFor({ email: "o'brien/x y@example.com" })).toMatch(
+      /^[0-9a-f]{16}\.o-brien-x-y@example\.com$/,
+    );
+    for (const email of [`${'a'.repeat(80)}@example.com`, 'a@b', 'ü@example.com']) {
+      const name = sessionNameFor({ email });
+      expect(name.length).toBeLessThanOrEqual(64);
+      expect(name.length).toBeGreaterThanOrEqual(2);
+      expect(name).toMatch(/^[\w+=,.@-]+$/);
+    }
+  });
+
+  it('never gives two people the same name, even when their addresses sanitise or truncate alike', () => {
+    // Before: both became "o-brien@example.com" / the same first 64 characters.
+    expect(sessionNameFor({ email: "o'brien@example.com" })).not.toBe(
+      sessionNameFor({ email: 'o/brien@example.com' }),
+    );
+    const long = 'a'.repeat(70);
+    expect(sessionNameFor({ email: `${long}1@example.com` })).not.toBe(
+      sessionNameFor({ email: `${long}2@example.com` }),
+    );
+  });
+
+  it('keeps people apart in Airflow user names, which MWAA cuts at 64 characters', () => {
+    const airflowUser = (email: string) =>
+      `assumed-role/mwaa-ops-sso-Viewer/${sessionNameFor({ email })}`.slice(0, MAX_AIRFLOW_USER);
+    const long = 'firstname.middlename.lastname';
+    expect(airflowUser(`${long}@example.com`)).not.toBe(airflowUser(`${long}@example.org`));
+    expect(roleNameLeavesRoomForHash('mwaa-ops-sso-Viewer')).toBe(true);
+    expect(roleNameLeavesRoomForHash(`${'s'.repeat(24)}-sso-Public`)).toBe(false);
+  });
+
+  it('derives the name from issuer + subject when the IdP sends one', () => {
+    const bySubject = sessionNameFor({ email: 'ada@example.com', issuer: 'https://idp', subject: '42' });
+    expect(bySubject).not.toBe(adaName);
+    expect(
+      sessionNameFor({ email: 'ada.renamed@example.com', issuer: 'https://idp', subject: '42' }).slice(0, 16),
+    ).toBe(bySubject.slice(0, 16));
+    expect(sessionNameFor({ email: 'ada@example.com', issuer: 'https://other-idp', subject: '42' })).not.toBe(
+      bySubject,
+    );
   });
 });
 
@@ -74,15 +117,15 @@ describe('Function: airflowLoginUrl', () => {
 describe('Function: createLoginService', () => {
   it('assumes the role of the requested Airflow role with the user as session name and source identity', async () => {
     const { service, assumed, minted } = fakes();
-    const result = await service.login('ada@example.com', 'prod', 'Viewer');
+    const result = await service.login(ada, 'prod', 'Viewer');
     expect(result.location).toBe(
       'https://abc.c1.eu-west-1.airflow.amazonaws.com/aws_mwaa/aws-console-sso?login=true#tok-1',
     );
     expect(assumed).toEqual([
       expect.objectContaining({
         roleArn: ROLE_ARNS.Viewer,
-        sessionName: 'ada@example.com',
-        sourceIdentity: 'ada@example.com',
+        sessionName: adaName,
+        sourceIdentity: adaName,
       }),
     ]);
     expect(minted).toEqual([{ accessKeyId: 'AKIA1', environment: 'prod' }]);
@@ -90,23 +133,24 @@ describe('Function: createLoginService', () => {
 
   it('reuses credentials per (role, user), sharing one AssumeRole between concurrent logins', async () => {
     const { service, assumed, minted } = fakes();
-    await Promise.all([1, 2, 3].map(() => service.login('ada@example.com', 'prod', 'User')));
-    await service.login('ada@example.com', 'dev', 'User');
-    await service.login('bo@example.com', 'prod', 'User');
-    await service.login('ada@example.com', 'prod', 'Admin');
+    await Promise.all([1, 2, 3].map(() => service.login(ada, 'prod', 'User')));
+    await service.login(ada, 'dev', 'User');
+    await service.login({ email: 'bo@example.com' }, 'prod', 'User');
+    await service.login(ada, 'prod', 'Admin');
+    const bo = sessionNameFor({ email: 'bo@example.com' });
     expect(assumed.map((a) => `${a.sessionName} ${a.roleArn.split('-').at(-1)}`)).toEqual([
-      'ada@example.com User',
-      'bo@example.com User',
-      'ada@example.com Admin',
+      `${adaName} User`,
+      `${bo} User`,
+      `${adaName} Admin`,
     ]);
     expect(minted).toHaveLength(6);
   });
 
   it('renews credentials shortly before they expire', async () => {
     const { service, assumed, clock } = fakes(3_600_000);
-    await service.login('ada@example.com', 'prod', 'User');
+    await service.login(ada, 'prod', 'User');
     clock.now = 3_600_000 - 4 * 60_000; // inside the 5-minute margin
-    await service.login('ada@example.com', 'prod', 'User');
+    await service.login(ada, 'prod', 'User');
     expect(assumed).toHaveLength(2);
   });
 
@@ -128,10 +172,16 @@ describe('Function: createLoginService', () => {
       roleArns: ROLE_ARNS,
       sessionDurationSeconds: 3600,
     });
-    await expect(service.login('ada@example.com', 'prod', 'User')).rejects.toThrow('throttled');
+    await expect(service.login(ada, 'prod', 'User')).rejects.toThrow('throttled');
     fail = false;
-    await expect(service.login('ada@example.com', 'prod', 'User')).resolves.toMatchObject({
-      sessionName: 'ada@example.com',
-    });
+    await expect(service.login(ada, 'prod', 'User')).resolves.toMatchObject({ sessionName: adaName });
+  });
+
+  it('never shares cached credentials between two people whose addresses sanitise alike', async () => {
+    const { service, assumed } = fakes();
+    await service.login({ email: "o'brien@example.com" }, 'prod', 'Admin');
+    await service.login({ email: 'o/brien@example.com' }, 'prod', 'Admin');
+    expect(assumed).toHaveLength(2);
+    expect(new Set(assumed.map((a) => a.sessionName)).size).toBe(2);
   });
 });

@@ -158,6 +158,27 @@ const hostile: Array<[string, () => string, string]> = [
     () => albToken(albKey, { ...claims, email_verified: false }),
     'email-not-verified',
   ],
+  [
+    'email_verified missing (refused unless configured)',
+    () => albToken(albKey, { sub: 'u-1', email: 'ada@example.com' }),
+    'email-not-verified',
+  ],
+  [
+    'email_verified as some other string',
+    () => albToken(albKey, { ...claims, email_verified: 'yes' }),
+    'email-not-verified',
+  ],
+  [
+    // Kelvin sign: `toLowerCase()` folds it onto "k", which gave kate@ the grant of another person.
+    'email with a compatibility character that would fold onto another address',
+    () => albToken(albKey, { ...claims, email: '\u212Aate@example.com' }),
+    'email-not-normalized',
+  ],
+  [
+    'email with full-width letters',
+    () => albToken(albKey, { ...claims, email: '\uFF41da@example.com' }),
+    'email-not-normalized',
+  ],
   ['oversized token', () => albToken(albKey, { ...claims, pad: 'x'.repeat(20_000) }), 'token-too-large'],
   [
     'oversized header',
@@ -173,10 +194,21 @@ describe('Function: authenticator token verification', () => {
     const { verifier } = setup();
     const token = albToken(albKey, claims);
     expect(token.split('.').some((segment) => segment.endsWith('='))).toBe(true);
-    await expect(verifier.verify(token)).resolves.toEqual({ email: 'ada@example.com', groups: ['data-eng'] });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      email: 'ada@example.com',
+      issuer: ISSUER,
+      subject: 'u-1',
+      groups: ['data-eng'],
+    });
   });
 
-  it('accepts a token whose email_verified is absent, and reads groups from a configured claim', async () => {
+  it('keeps non-ASCII letters as they are and folds only ASCII case', async () => {
+    const { verifier } = setup();
+    const identity = await verifier.verify(albToken(albKey, { ...claims, email: 'Ünal.KATE@Example.com' }));
+    expect(identity.email).toBe('Ünal.kate@example.com');
+  });
+
+  it('accepts a token whose email_verified is absent when configured to, and reads groups from a configured claim', async () => {
     const endpoint = keyEndpointFetch([albKey]);
     const verifier = createTokenVerifier({
       albArns: ['arn:other', ALB_ARN],
@@ -184,14 +216,19 @@ describe('Function: authenticator token verification', () => {
       clientId: CLIENT_ID,
       groupsClaim: 'cognito:groups',
       clockSkewSeconds: 30,
+      allowUnverifiedEmail: true,
       keys: createKeyFetcher({ endpoint: KEY_ENDPOINT, timeoutMs: 1000, fetch: endpoint.fetch }),
       now: () => NOW_MS,
     });
     const token = albToken(albKey, { email: 'bo@example.com', 'cognito:groups': ['ops', 'ops', 'eng'] });
     await expect(verifier.verify(token)).resolves.toEqual({
       email: 'bo@example.com',
+      issuer: ISSUER,
       groups: ['ops', 'eng'],
     });
+    await expect(
+      verifier.verify(albToken(albKey, { email: 'bo@example.com', email_verified: false })),
+    ).rejects.toMatchObject({ reason: 'email-not-verified' });
   });
 
   it('accepts a token within the clock skew of its expiry', async () => {
