@@ -9,11 +9,29 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 export const logger = new Logger();
 export const tracer = new Tracer();
+
+/**
+ * The stack of a failed invocation goes to the function's log, not to its caller. Lambda turns
+ * `error.stack` into the `trace` of the error it returns, and Step Functions copies that into
+ * the execution's cause, which reaches the notification topic (and every e-mail subscribed to
+ * it) with file paths and line numbers. Operators need name and message there; the frames stay
+ * in the log line written here, under the request id.
+ */
+export function stackToLog(log: Pick<Logger, 'error'>): MiddlewareObj {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      if (!(error instanceof Error)) return;
+      log.error('invocation failed', { error });
+      error.stack = `${error.name}: ${error.message}`;
+    },
+  };
+}
 
 /**
  * Wrap a handler with the context-aware logger (keys cleared between invocations) and the
@@ -28,5 +46,8 @@ export function withObservability<TEvent, TResult>(
       // POWERTOOLS_LOGGER_LOG_EVENT=true is set, and events carry ALB tokens and DAG conf.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
       .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      // Last, so its onError runs first (middy runs them in reverse), while the logger still
+      // carries the request's keys.
+      .use(stackToLog(logger))
   );
 }

@@ -42,3 +42,38 @@ describe('functions/shared/observability', () => {
     });
   });
 });
+
+describe('functions/shared/observability errors', () => {
+  it('logs the stack of a failed invocation and hands the caller only name and message', async () => {
+    const lines: string[] = [];
+    // Powertools writes ERROR lines to stderr; in Lambda both streams reach the log group.
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      }),
+    );
+    class EnvironmentNotFoundError extends Error {
+      override name = 'EnvironmentNotFoundError';
+    }
+    let thrown: unknown;
+    try {
+      const handler = withObservability(async () => {
+        throw new EnvironmentNotFoundError('Environment dev was not found');
+      });
+      await handler({}, context).catch((error: unknown) => {
+        thrown = error;
+      });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // What Lambda would return: the trace is error.stack split into lines.
+    expect(thrown).toBeInstanceOf(EnvironmentNotFoundError);
+    expect((thrown as Error).stack?.split('\n')).toEqual([
+      'EnvironmentNotFoundError: Environment dev was not found',
+    ]);
+    const logged = lines.map((line) => JSON.parse(line)).find((e) => e.message === 'invocation failed');
+    expect(logged).toMatchObject({ level: 'ERROR', function_request_id: 'req-1' });
+    expect(JSON.stringify(logged.error)).toContain('shared-observability.test.ts');
+  });
+});
