@@ -90,6 +90,8 @@ export function optimizedNaming(key: string): ErrorNaming | undefined {
 
 /** The Step Functions error name for an error code the service answered with. */
 export function integrationErrorName(naming: ErrorNaming, code: string): string {
+  // No model known here (a service the local cloud does not emulate): trust the code.
+  if (!modelErrors(naming.service)) return `${naming.prefix}.${exceptionName(code, naming.style)}`;
   const modelled = findModelError(naming.service, code);
   if (!modelled) return naming.generic;
   return `${naming.prefix}.${exceptionName(modelled.shape, naming.style)}`;

@@ -43,6 +43,12 @@ describe('AWS SDK integrations', () => {
     expect(exceptionName('InvalidSecurityGroupIDException', 'java2')).toBe('InvalidSecurityGroupIdException');
   });
 
+  it('keep the code of a service whose model is not known here', () => {
+    expect(integrationErrorName(sdkIntegrationNaming('ec2'), 'UnauthorizedOperation')).toBe(
+      'Ec2.UnauthorizedOperationException',
+    );
+  });
+
   it('produce only modelled names and the generic one', () => {
     const names = producibleNames(mwaa);
     expect(names).toContain('Mwaa.MwaaException');
