@@ -3,6 +3,8 @@
  * errors (what a Task state fails with, matched by `Retry`/`Catch` on their `name`).
  */
 
+import { exceptionName, sdkServiceName } from './integration-errors.ts';
+
 /** An error of the Step Functions API, with its AWS error code and HTTP status. */
 export class SfnApiError extends Error {
   readonly code: string;
@@ -51,35 +53,14 @@ export class DefinitionError extends Error {
   }
 }
 
-/**
- * Service names as Step Functions spells them in AWS SDK integration errors
- * (`<ServiceName>.<ErrorName>`, both PascalCase). Services missing here get their first letter
- * upper-cased, which is right for the single-word ones (`Sfn`, `Mwaa`, `Sns`, `Sqs`, `Lambda`).
- */
-const SDK_ERROR_SERVICE_NAMES: Record<string, string> = {
-  dynamodb: 'DynamoDb',
-  eventbridge: 'EventBridge',
-  acmpca: 'AcmPca',
-  cloudwatch: 'CloudWatch',
-  cloudwatchlogs: 'CloudWatchLogs',
-  secretsmanager: 'SecretsManager',
-  s3: 'S3',
-  ec2: 'Ec2',
-  ecs: 'Ecs',
-  iam: 'Iam',
-  kms: 'Kms',
-  ssm: 'Ssm',
-};
-
-export function sdkErrorServiceName(service: string): string {
-  return SDK_ERROR_SERVICE_NAMES[service] ?? service.charAt(0).toUpperCase() + service.slice(1);
-}
+/** The service name Step Functions puts before AWS SDK integration errors (`DynamoDb`, `Mwaa`). */
+export const sdkErrorServiceName = sdkServiceName;
 
 /**
  * The ASL error name for a failed AWS SDK integration call: service prefix plus the error code,
  * always with the `Exception` suffix (AWS documents `S3.NoSuchKey` as `S3.NoSuchKeyException`).
+ * Whether the code is one the model defines is `integration-errors.ts`'s question.
  */
 export function sdkErrorName(servicePrefix: string, code: string): string {
-  const withSuffix = code.endsWith('Exception') ? code : `${code}Exception`;
-  return `${servicePrefix}.${withSuffix}`;
+  return `${servicePrefix}.${exceptionName(code, 'java1')}`;
 }

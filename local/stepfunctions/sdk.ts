@@ -1,10 +1,11 @@
 /**
  * AWS SDK v3 calls made by `aws-sdk:<service>:<action>` and the optimized DynamoDB integration,
  * against the local cloud's endpoints. The client package is imported on first use
- * (`@aws-sdk/client-<service>`), the command is `<Action>Command`, and errors become ASL error
- * names with the service prefix.
+ * (`@aws-sdk/client-<service>`), the command is `<Action>Command`, and errors become the ASL
+ * error names Step Functions gives them (`integration-errors.ts`).
  */
-import { sdkErrorName, TaskError } from './errors.ts';
+import { TaskError } from './errors.ts';
+import { type ErrorNaming, integrationErrorName } from './integration-errors.ts';
 
 /** ARN service names whose client package name differs. */
 const PACKAGE_NAMES: Record<string, string> = {
@@ -34,8 +35,11 @@ type ClientCtor = new (config: Record<string, unknown>) => SdkClient;
 type CommandCtor = new (input: unknown) => unknown;
 
 export interface SdkCaller {
-  /** Call `action` of `service` with ASL Parameters; returns the response as ASL output. */
-  call(service: string, action: string, params: unknown, errorPrefix: string): Promise<unknown>;
+  /**
+   * Call `action` of `service` with ASL Parameters; returns the response as ASL output. A
+   * service error fails with the name `naming` gives its code.
+   */
+  call(service: string, action: string, params: unknown, naming: ErrorNaming): Promise<unknown>;
   close(): void;
 }
 
@@ -84,7 +88,7 @@ export function createSdkCaller(sdkEnv: () => Record<string, string>): SdkCaller
   };
 
   return {
-    async call(service, action, params, errorPrefix) {
+    async call(service, action, params, naming) {
       let mod: Record<string, unknown>;
       try {
         mod = await loadModule(service);
@@ -101,7 +105,7 @@ export function createSdkCaller(sdkEnv: () => Record<string, string>): SdkCaller
       try {
         response = await clientFor(service, mod).send(new Command(input));
       } catch (error) {
-        throw toTaskError(error, errorPrefix);
+        throw toTaskError(error, naming);
       }
       const { $metadata: _metadata, ...output } = response;
       const plain = await toPlainJson(output);
@@ -114,12 +118,13 @@ export function createSdkCaller(sdkEnv: () => Record<string, string>): SdkCaller
   };
 }
 
-function toTaskError(error: unknown, errorPrefix: string): TaskError {
+function toTaskError(error: unknown, naming: ErrorNaming): TaskError {
   const err = error as { name?: string; message?: string; $metadata?: unknown; $fault?: unknown };
   // Only errors the service answered carry $metadata/$fault; anything else (connection refused,
-  // a bad input the SDK rejected) is a plain task failure.
+  // a bad input the SDK rejected) is a plain task failure. The SDK names an error it does not
+  // model by the code it received, which Step Functions reports under the generic name.
   if (err && (err.$metadata !== undefined || err.$fault !== undefined) && err.name) {
-    return new TaskError(sdkErrorName(errorPrefix, err.name), err.message ?? err.name);
+    return new TaskError(integrationErrorName(naming, err.name), err.message ?? err.name);
   }
   return new TaskError('States.TaskFailed', err?.message ?? String(error));
 }

@@ -5,7 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Targets } from '../core/model.ts';
-import { sdkErrorServiceName, TaskError } from './errors.ts';
+import { findModelError } from '../core/model-errors/index.ts';
+import { TaskError } from './errors.ts';
+import {
+  type ErrorNaming,
+  integrationErrorName,
+  OPTIMIZED_NAMING,
+  sdkIntegrationNaming,
+} from './integration-errors.ts';
 import type { SdkCaller } from './sdk.ts';
 
 export type IntegrationPattern = 'request' | 'waitForTaskToken' | 'sync' | 'sync:2';
@@ -78,20 +85,6 @@ export interface ChildOutcome {
   description: Record<string, unknown>;
 }
 
-/** Lambda API errors (as opposed to errors the function itself threw). */
-const LAMBDA_SERVICE_ERRORS = new Set([
-  'ServiceException',
-  'AWSLambdaException',
-  'SdkClientException',
-  'TooManyRequestsException',
-  'ResourceNotFoundException',
-  'ResourceConflictException',
-  'InvalidParameterValueException',
-  'RequestTooLargeException',
-  'EC2ThrottledException',
-  'ResourceNotReadyException',
-]);
-
 /**
  * Runs the request part of a task. For `.sync` patterns it also waits for the job (child
  * executions); `.waitForTaskToken` is the caller's.
@@ -108,24 +101,24 @@ export async function dispatchTask(
     return (envelope as { Payload: unknown }).Payload;
   }
   if (parsed.sdk) {
-    return deps.sdk.call(parsed.service, parsed.action, params, sdkErrorServiceName(parsed.service));
+    return deps.sdk.call(parsed.service, parsed.action, params, sdkIntegrationNaming(parsed.service));
   }
   switch (`${parsed.service}:${parsed.action}`) {
     case 'lambda:invoke':
       return invokeFunction(deps, String(p.FunctionName), p.Payload ?? {}, p.InvocationType === 'Event');
     case 'sns:publish':
-      return serviceCall('SNS', async () => {
+      return serviceCall(OPTIMIZED_NAMING.sns, async () => {
         await deps.targets.publish(String(p.TopicArn), asText(p.Message), p.Subject as string | undefined);
         return { MessageId: crypto.randomUUID() };
       });
     case 'sqs:sendMessage':
-      return serviceCall('SQS', async () => {
+      return serviceCall(OPTIMIZED_NAMING.sqs, async () => {
         const body = asText(p.MessageBody);
         await deps.targets.sendMessage(queueArnFromUrl(String(p.QueueUrl), deps), body);
         return { MessageId: crypto.randomUUID(), MD5OfMessageBody: md5(body) };
       });
     case 'events:putEvents':
-      return serviceCall('EventBridge', async () => {
+      return serviceCall(OPTIMIZED_NAMING.events, async () => {
         const entries = ((p.Entries as Array<Record<string, unknown>>) ?? []).map((e) => ({
           Source: String(e.Source),
           DetailType: String(e.DetailType),
@@ -140,7 +133,7 @@ export async function dispatchTask(
     case 'dynamodb:putItem':
     case 'dynamodb:updateItem':
     case 'dynamodb:deleteItem':
-      return deps.sdk.call('dynamodb', parsed.action, params, 'DynamoDB');
+      return deps.sdk.call('dynamodb', parsed.action, params, OPTIMIZED_NAMING.dynamodb);
     case 'states:startExecution':
       return startChild(deps, parsed, p);
     default:
@@ -169,9 +162,10 @@ async function invokeFunction(deps: TaskDeps, name: string, payload: unknown, as
 }
 
 /**
- * A rejected `Targets.invokeFunction`: a Lambda service failure (`$fault`, or a Lambda API
- * error name) becomes `Lambda.<Name>`; anything else is the function's own error, reported as
- * Lambda reports it — Error is its `errorType`, Cause the JSON of errorMessage/errorType/trace.
+ * A rejected `Targets.invokeFunction`: a Lambda service failure (`$fault`, or an error Lambda's
+ * model defines) becomes `Lambda.<Name>` (`Lambda.AWSLambdaException` for a code the model
+ * lacks); anything else is the function's own error, reported as Lambda reports it — Error is
+ * its `errorType`, Cause the JSON of errorMessage/errorType/trace.
  */
 export function functionError(error: unknown): TaskError {
   const e = (error ?? {}) as {
@@ -183,8 +177,11 @@ export function functionError(error: unknown): TaskError {
     trace?: string[];
     $fault?: unknown;
   };
-  if (e.$fault !== undefined || (e.name && LAMBDA_SERVICE_ERRORS.has(e.name))) {
-    return new TaskError(`Lambda.${e.name ?? 'ServiceException'}`, e.message ?? 'Lambda service error');
+  if (e.$fault !== undefined || (e.name && findModelError('lambda', e.name))) {
+    return new TaskError(
+      integrationErrorName(OPTIMIZED_NAMING.lambda, e.name ?? ''),
+      e.message ?? 'Lambda service error',
+    );
   }
   const errorType = e.errorType ?? e.name ?? 'Error';
   const errorMessage = e.errorMessage ?? e.message ?? String(error);
@@ -192,16 +189,15 @@ export function functionError(error: unknown): TaskError {
   return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
 }
 
-async function serviceCall(prefix: string, fn: () => Promise<unknown>): Promise<unknown> {
+/** An in-process optimized integration: the emulator's error code, named as Step Functions does. */
+async function serviceCall(naming: ErrorNaming, fn: () => Promise<unknown>): Promise<unknown> {
   try {
     return await fn();
   } catch (error) {
-    const e = error as { name?: string; message?: string };
-    const name = e?.name && e.name !== 'Error' ? e.name : 'ServiceException';
-    throw new TaskError(
-      `${prefix}.${name.endsWith('Exception') ? name : `${name}Exception`}`,
-      e?.message ?? '',
-    );
+    // Emulators throw ServiceError, whose `code` is the AWS error code (its `name` is the class).
+    const e = error as { code?: unknown; name?: string; message?: string };
+    const code = typeof e?.code === 'string' ? e.code : e?.name && e.name !== 'Error' ? e.name : '';
+    throw new TaskError(integrationErrorName(naming, code), e?.message ?? '');
   }
 }
 
@@ -212,11 +208,12 @@ async function startChild(deps: TaskDeps, parsed: ParsedResource, p: Record<stri
     started = await deps.startChild(String(p.StateMachineArn), input, p.Name as string | undefined);
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    const code = e.code ?? 'SdkClientException';
-    throw new TaskError(
-      `StepFunctions.${code.endsWith('Exception') ? code : `${code}Exception`}`,
-      e.message ?? '',
-    );
+    // No code: the call never reached the API (the SDK's client-side failure).
+    const name =
+      e.code === undefined
+        ? 'StepFunctions.SdkClientException'
+        : integrationErrorName(OPTIMIZED_NAMING.states, e.code);
+    throw new TaskError(name, e.message ?? '');
   }
   if (parsed.pattern !== 'sync' && parsed.pattern !== 'sync:2') {
     return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };

@@ -49,6 +49,7 @@ import {
   QueueDoesNotExist,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
+  RequestThrottled,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -208,7 +209,8 @@ describe('STS emulator', () => {
   });
 
   it('answers an injected throttling fault in the awsQuery error shape', async () => {
-    ctx.faults.inject({ service: 'sts', operation: 'AssumeRole', error: 'Throttling' });
+    // STS throttles with the awsQuery common error `Throttling`, which its model does not define.
+    ctx.faults.inject({ service: 'sts', operation: 'AssumeRole', error: 'Throttling', unmodeled: true });
     const error = await sts
       .send(
         new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/Viewer`, RoleSessionName: 'alice' }),
@@ -357,7 +359,8 @@ describe('SNS emulator', () => {
     const error = await sns
       .send(new PublishCommand({ TopicArn: topicArn, Message: 'x' }))
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ThrottledException', $metadata: { httpStatusCode: 400 } });
+    // The model's status for Throttled.
+    expect(error).toMatchObject({ name: 'ThrottledException', $metadata: { httpStatusCode: 429 } });
     await expect(handle.publish(topicArn, 'x')).rejects.toMatchObject({ code: 'Throttled' });
     await expect(handle.publish(topicArn, 'after the fault', 'ok')).resolves.toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -502,11 +505,13 @@ describe('SQS emulator', () => {
   });
 
   it('answers an injected fault through the SDK', async () => {
-    ctx.faults.inject({ service: 'sqs', operation: 'SendMessage', error: 'ThrottlingException' });
+    // SQS's model throttles with RequestThrottled (HTTP 403); it has no ThrottlingException.
+    ctx.faults.inject({ service: 'sqs', operation: 'SendMessage', error: 'RequestThrottled' });
     const error = await sqs
       .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x' }))
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    expect(error).toBeInstanceOf(RequestThrottled);
+    expect(error).toMatchObject({ name: 'RequestThrottled', $metadata: { httpStatusCode: 403 } });
   });
 });
 
@@ -879,6 +884,7 @@ describe('Scheduler emulator', () => {
     ctx.faults.inject({ service: 'scheduler', operation: 'ListSchedules', error: 'ThrottlingException' });
     const error = await scheduler.send(new ListSchedulesCommand({})).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottlingException);
-    expect(error).toMatchObject({ $metadata: { httpStatusCode: 400 } });
+    // The model's status for Scheduler's ThrottlingException.
+    expect(error).toMatchObject({ $metadata: { httpStatusCode: 429 } });
   });
 });

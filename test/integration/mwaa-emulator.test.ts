@@ -221,11 +221,12 @@ describe('MWAA control plane', () => {
     expect(mwaa.environments().map((e) => e.name)).not.toContain('bad-version');
   });
 
-  it('surfaces an injected ThrottlingException through the SDK', async () => {
-    ctx.faults.inject({ service: 'mwaa', operation: 'GetEnvironment', error: 'ThrottlingException' });
+  it('surfaces an injected ServiceUnavailableException through the SDK', async () => {
+    // MWAA's model has no ThrottlingException (faults.inject refuses it); this is a 5xx it defines.
+    ctx.faults.inject({ service: 'mwaa', operation: 'GetEnvironment', error: 'ServiceUnavailableException' });
     await expect(client.send(new GetEnvironmentCommand({ Name: 'dev' }))).rejects.toMatchObject({
-      name: 'ThrottlingException',
-      $metadata: { httpStatusCode: 400 },
+      name: 'ServiceUnavailableException',
+      $metadata: { httpStatusCode: 503 },
     });
     const after = await client.send(new GetEnvironmentCommand({ Name: 'dev' }));
     expect(after.Environment?.Status).toBe('AVAILABLE');

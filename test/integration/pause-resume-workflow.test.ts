@@ -289,19 +289,40 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
     expect(await calls(name, 'export')).toBe(1);
   }, 60_000);
 
-  it('completes when every MWAA call is throttled once', async () => {
+  it('completes when every MWAA call is refused as unavailable once', async () => {
     const name = await availableEnvironment();
     for (const operation of ['GetEnvironment', 'DeleteEnvironment']) {
-      cloud.faults.inject({ service: 'mwaa', operation, error: 'ThrottlingException', times: 2 });
+      cloud.faults.inject({ service: 'mwaa', operation, error: 'ServiceUnavailableException', times: 2 });
     }
     const pause = await run('PauseEnvironmentStateMachine', { environment: name });
     expect(pause.status).toBe('SUCCEEDED');
     expect(cloud.faults.pending()).toHaveLength(0);
     // The workflow's own MWAA calls were retried (the function's SDK client retries its own).
-    const throttled = pause.history.filter(
-      (e) => e.type === 'TaskFailed' && JSON.stringify(e).includes('Mwaa.ThrottlingException'),
+    const unavailable = pause.history.filter(
+      (e) => e.type === 'TaskFailed' && JSON.stringify(e).includes('Mwaa.ServiceUnavailableException'),
     );
-    expect(throttled.length).toBeGreaterThanOrEqual(1);
+    expect(unavailable.length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('retries an MWAA code the model lacks, which Step Functions names Mwaa.MwaaException', async () => {
+    const name = await availableEnvironment();
+    // Whatever MWAA answers a throttled call with, its model defines no ThrottlingException, so
+    // on AWS the task fails with the generic name, never Mwaa.ThrottlingException.
+    for (const operation of ['GetEnvironment', 'DeleteEnvironment']) {
+      cloud.faults.inject({
+        service: 'mwaa',
+        operation,
+        error: 'ThrottlingException',
+        unmodeled: true,
+        times: 2,
+      });
+    }
+    const pause = await run('PauseEnvironmentStateMachine', { environment: name });
+    expect(pause.status).toBe('SUCCEEDED');
+    expect(cloud.faults.pending()).toHaveLength(0);
+    const failures = pause.history.filter((e) => e.type === 'TaskFailed').map((e) => JSON.stringify(e));
+    expect(failures.some((text) => text.includes('"Mwaa.MwaaException"'))).toBe(true);
+    expect(failures.some((text) => text.includes('Mwaa.ThrottlingException'))).toBe(false);
   }, 60_000);
 });
 

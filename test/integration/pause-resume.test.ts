@@ -297,15 +297,16 @@ describe('Safety invariants (Airflow 2.x)', () => {
     ).toHaveLength(1);
   }, 120_000);
 
-  it('completes when MWAA throttles its calls', async () => {
+  it('completes when MWAA is briefly unavailable to its calls', async () => {
     const name = await seededEnvironment('2.10.3');
+    // MWAA's model has no ThrottlingException (faults.inject refuses it): its 503 instead.
     for (const operation of ['GetEnvironment', 'DeleteEnvironment', 'CreateEnvironment', 'InvokeRestApi']) {
-      cloud.faults.inject({ service: 'mwaa', operation, error: 'ThrottlingException', times: 2 });
+      cloud.faults.inject({ service: 'mwaa', operation, error: 'ServiceUnavailableException', times: 2 });
     }
     const pause = await run('PauseEnvironmentStateMachine', { environment: name });
     expect(pause.status).toBe('SUCCEEDED');
     for (const operation of ['GetEnvironment', 'CreateEnvironment', 'InvokeRestApi']) {
-      cloud.faults.inject({ service: 'mwaa', operation, error: 'ThrottlingException', times: 2 });
+      cloud.faults.inject({ service: 'mwaa', operation, error: 'ServiceUnavailableException', times: 2 });
     }
     const resume = await run('ResumeEnvironmentStateMachine', { environment: name });
     expect(resume.status).toBe('SUCCEEDED');

@@ -189,12 +189,13 @@ describe('S3 → DAG run on the local cloud', () => {
     expect(runsOf('data-dev', 'paused_dag')).toHaveLength(0);
   }, 60_000);
 
-  it('rides out throttling and starts exactly one run', async () => {
+  it('rides out MWAA being briefly unavailable and starts exactly one run', async () => {
     const before = runsOf('data-dev', 'load_sales').length;
+    // MWAA's model has no ThrottlingException (faults.inject refuses it): its 503 instead.
     cloud.faults.inject({
       service: 'mwaa',
       operation: 'InvokeRestApi',
-      error: 'ThrottlingException',
+      error: 'ServiceUnavailableException',
       times: 2,
     });
     expect(await cloud.invoke('S3DagTriggerFunction', s3Event('sales/throttled.csv', '0007'))).toMatchObject({
