@@ -42,7 +42,10 @@ describe('Workflow failure notifications', () => {
     const notified = notifications();
     expect(notified).toHaveLength(1);
     const cause = notified[0]?.detail.cause ?? '';
-    expect(JSON.parse(cause)).toMatchObject({ errorType: expect.any(String), errorMessage: expect.any(String) });
+    expect(JSON.parse(cause)).toMatchObject({
+      errorType: expect.any(String),
+      errorMessage: expect.any(String),
+    });
     expect(cause).not.toMatch(/\bat .*[/\\]|\.(m?js|ts):\d+/);
     // The frames are not lost: the function's log has them.
     const logged = cloud.logs('MetadataTransferFunction').join('\n');
