@@ -1,0 +1,112 @@
+/**
+ * The IAM shape of template.yaml that keeps one environment away from another's backups and the
+ * stack's roles away from other stacks' workflows (docs/pause-resume.md#isolation). cfn-lint
+ * checks that policies are well formed; these check what they allow.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { isPlainObject, loadTemplate, resourcesOf } from './template-file.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const template = loadTemplate(join(root, 'template.yaml'));
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every policy statement under a resource, whatever policy property or !If branch holds it. */
+function statementsIn(value: unknown, found: Statement[] = []): Statement[] {
+  if (Array.isArray(value)) for (const item of value) statementsIn(item, found);
+  else if (isPlainObject(value)) {
+    if (typeof value.Effect === 'string' && 'Action' in value) found.push(value as unknown as Statement);
+    else for (const item of Object.values(value)) statementsIn(item, found);
+  }
+  return found;
+}
+
+const actions = (statement: Statement) => [statement.Action].flat();
+/** A resource as text: a literal, or the string of a !Sub. */
+const resourceTexts = (statement: Statement): string[] =>
+  [statement.Resource].flat().map((r) => {
+    if (typeof r === 'string') return r;
+    if (isPlainObject(r) && typeof r['Fn::Sub'] === 'string') return r['Fn::Sub'];
+    return JSON.stringify(r);
+  });
+
+const policy = (logicalId: string) => statementsIn(template.Resources?.[logicalId]?.Properties);
+const bySid = (logicalId: string, sid: string) => policy(logicalId).find((s) => s.Sid === sid);
+
+describe('template.yaml IAM', () => {
+  it('names no Step Functions resource by a wildcard over the account (stateMachine:* / execution:*)', () => {
+    const wide: string[] = [];
+    for (const [logicalId, resource] of resourcesOf(template)) {
+      for (const statement of statementsIn(resource.Properties)) {
+        if (!actions(statement).some((a) => a.startsWith('states:'))) continue;
+        for (const text of resourceTexts(statement)) {
+          if (/:(stateMachine|execution):\*$/.test(text)) wide.push(`${logicalId} ${statement.Sid}: ${text}`);
+        }
+      }
+    }
+    expect(wide).toEqual([]);
+  });
+
+  it("builds state machine ARNs in policies from the machines' own names", () => {
+    const names = new Map<string, string>();
+    for (const [logicalId, resource] of resourcesOf(template)) {
+      if (resource.Type !== 'AWS::Serverless::StateMachine') continue;
+      const name = resource.Properties?.Name;
+      expect({ logicalId, name: isPlainObject(name) ? name['Fn::Sub'] : name }).toEqual({
+        logicalId,
+        name: expect.stringMatching(/^\$\{AWS::StackName\}-[a-z]+$/),
+      });
+      names.set((name as Record<string, string>)['Fn::Sub']!, logicalId);
+    }
+    const named: string[] = [];
+    for (const [, resource] of resourcesOf(template)) {
+      for (const statement of statementsIn(resource.Properties)) {
+        for (const text of resourceTexts(statement)) {
+          const match = /:(?:stateMachine|execution):(\$\{AWS::StackName\}-[a-z]+)/.exec(text);
+          if (match) named.push(match[1]!);
+        }
+      }
+    }
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(names.has(name)).toBe(true);
+  });
+
+  it("opens to an environment's execution role only the backup prefix its tag names", () => {
+    const readWrite = bySid('MwaaExecutionRolePolicy', 'ReadWriteOwnBackups');
+    expect(resourceTexts(readWrite!)).toEqual([
+      '${BackupBucket.Arn}/backups/${!aws:PrincipalTag/mwaa-ops-environment}/*',
+    ]);
+    expect(readWrite?.Condition?.StringLike?.['aws:PrincipalTag/mwaa-ops-environment']).toEqual({
+      Ref: 'ManagedEnvironmentNamePattern',
+    });
+    const list = bySid('MwaaExecutionRolePolicy', 'ListOwnBackups');
+    expect(list?.Condition?.StringLike?.['s3:prefix']).toBe(
+      'backups/${aws:PrincipalTag/mwaa-ops-environment}/*',
+    );
+    // Nothing else in that policy reaches the bucket.
+    const s3 = policy('MwaaExecutionRolePolicy').filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+    expect(s3.map((s) => s.Sid).sort()).toEqual(['ListOwnBackups', 'ReadWriteOwnBackups']);
+  });
+
+  it('lets backups be written only with the stack key', () => {
+    const pin = bySid('BackupBucketPolicy', 'DenyOtherKmsKeys');
+    expect(pin).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Condition: {
+        StringNotEqualsIfExists: {
+          's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': ['BackupKey', 'Arn'] },
+        },
+      },
+    });
+  });
+});
