@@ -3,9 +3,12 @@
  * (`//`, `.`/`..` segments, segments over 255 bytes, 1024-byte keys) round-trip exactly and never
  * take the cloud down, and versioned buckets behave as S3's versioning does.
  */
+import { createHash } from 'node:crypto';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketVersioningCommand,
@@ -18,6 +21,7 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
@@ -147,6 +151,32 @@ describe('Local S3 keys', () => {
         detail: { bucket: { name: notified } },
       });
     }
+  });
+  it("completes a multipart upload under an awkward key with S3's ETag, and serves byte ranges", async () => {
+    const Bucket = 'awkward-keys';
+    const Key = `multi//${'m'.repeat(300)}`;
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const parts = ['first part,', 'second part'];
+    const etags: string[] = [];
+    for (const [i, Body] of parts.entries()) {
+      const out = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body }));
+      etags.push(out.ETag as string);
+    }
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const md5s = Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()));
+    expect(done.ETag).toBe(`"${createHash('md5').update(md5s).digest('hex')}-2"`);
+    expect(done.Key).toBe(Key);
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket, Key })))).toBe(parts.join(''));
+    const ranged = await s3.send(new GetObjectCommand({ Bucket, Key, Range: 'bytes=6-9' }));
+    expect(await text(ranged)).toBe('part');
+    expect(ranged.ContentRange).toBe('bytes 6-9/22');
   });
 });
 
