@@ -34,9 +34,11 @@ export interface ObjectVersion {
   blob?: string;
 }
 
-/** S3 version ids: 32 URL-safe characters. */
+const VERSION_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._';
+
+/** S3 version ids: 32 characters of letters, digits, `.` and `_`. */
 function newVersionId(): string {
-  return randomBytes(24).toString('base64url').slice(0, 32);
+  return Array.from(randomBytes(32), (b) => VERSION_ID_ALPHABET[b % 64]).join('');
 }
 
 /** S3 orders keys by their UTF-8 bytes, which is not JavaScript's UTF-16 order. */

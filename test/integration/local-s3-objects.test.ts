@@ -193,8 +193,8 @@ describe('Local S3 versioning', () => {
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Enabled');
     const v1 = await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'one' }));
     const v2 = await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'two' }));
-    expect(v1.VersionId).toMatch(/^[\w-]{32}$/);
-    expect(v2.VersionId).toMatch(/^[\w-]{32}$/);
+    expect(v1.VersionId).toMatch(/^[\w.]{32}$/);
+    expect(v2.VersionId).toMatch(/^[\w.]{32}$/);
     expect(v2.VersionId).not.toBe(v1.VersionId);
 
     expect(await text(await s3.send(new GetObjectCommand({ Bucket, Key })))).toBe('two');
@@ -218,7 +218,7 @@ describe('Local S3 versioning', () => {
     // DELETE without a version id adds a marker; the object is hidden, its versions stay.
     const deleted = await s3.send(new DeleteObjectCommand({ Bucket, Key }));
     expect(deleted.DeleteMarker).toBe(true);
-    expect(deleted.VersionId).toMatch(/^[\w-]{32}$/);
+    expect(deleted.VersionId).toMatch(/^[\w.]{32}$/);
     const hidden = await s3.send(new GetObjectCommand({ Bucket, Key })).catch((e: unknown) => e);
     expect(hidden).toBeInstanceOf(NoSuchKey);
     expect(await text(await s3.send(new GetObjectCommand({ Bucket, Key, VersionId: v2.VersionId })))).toBe(
