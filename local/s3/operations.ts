@@ -11,9 +11,11 @@ export function s3Operation(
   url: string,
   headers: Record<string, string | string[] | undefined>,
 ): S3Request {
-  const parsed = new URL(url, 'http://local');
-  const q = parsed.searchParams;
-  const segments = parsed.pathname.split('/');
+  // Not `new URL(url).pathname`: it resolves `.`/`..` segments, and they are part of S3 keys.
+  const queryAt = url.indexOf('?');
+  const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
+  const q = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+  const segments = pathname.split('/');
   const bucket = segments[1] ? decodeURIComponent(segments[1]) : undefined;
   const rawKey = segments.slice(2).join('/');
   const key = rawKey ? decodeURIComponent(rawKey) : undefined;

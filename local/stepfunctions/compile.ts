@@ -14,7 +14,8 @@
  *   effective input, as a Wait's is.
  * - Retry `IntervalSeconds`/`MaxDelaySeconds` are divided by the clock speed, so the engine's
  *   own backoff and jitter run at emulated speed.
- * - `States.HeartbeatTimeout` in ErrorEquals is matched as `States.Timeout` (see README note).
+ * - A lost heartbeat fails as `States.HeartbeatTimeout`; ErrorEquals naming `States.Timeout`
+ *   also match it, as on AWS (see mapErrorNames).
  * - The top-level `TimeoutSeconds` is removed; the executor enforces it on the emulated clock.
  */
 import { DefinitionError } from './errors.ts';
@@ -188,7 +189,13 @@ export function cloneJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/**
+ * AWS: `States.Timeout` matches a task that ran past TimeoutSeconds *or* missed its heartbeat,
+ * while `States.HeartbeatTimeout` matches only the latter. The engine compares names exactly,
+ * so a list naming States.Timeout also gets States.HeartbeatTimeout (the error a lost heartbeat
+ * is reported as); a list naming only States.HeartbeatTimeout stays as it is.
+ */
 function mapErrorNames(names: unknown): string[] {
   const list = Array.isArray(names) ? names.map(String) : [];
-  return [...new Set(list.map((n) => (n === 'States.HeartbeatTimeout' ? 'States.Timeout' : n)))];
+  return [...new Set(list.flatMap((n) => (n === 'States.Timeout' ? [n, 'States.HeartbeatTimeout'] : [n])))];
 }

@@ -26,6 +26,13 @@ import {
 } from './model.ts';
 import type { SdkCaller } from './sdk.ts';
 import { type ChildOutcome, dispatchTask, parseResource, type TaskDeps } from './tasks.ts';
+import {
+  checkPayloadSize,
+  dataLimitError,
+  PAYLOAD_LIMIT_BYTES,
+  payloadBytes,
+  runtimeError,
+} from './terminal-errors.ts';
 import { newTaskToken, TaskTokenRegistry } from './tokens.ts';
 
 /**
@@ -141,8 +148,13 @@ export class Executor {
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
+    // AWS names a lost heartbeat States.HeartbeatTimeout; it is still a timeout (States.Timeout
+    // matches it, see compile.ts, and States.TaskFailed does not), hence the engine's class.
     this.tokens = new TaskTokenRegistry(options.ctx.clock, () =>
-      this.#timeoutError('The task heartbeat timed out (HeartbeatSeconds elapsed without SendTaskHeartbeat)'),
+      this.#timeoutError(
+        'The task heartbeat timed out (HeartbeatSeconds elapsed without SendTaskHeartbeat)',
+        'States.HeartbeatTimeout',
+      ),
     );
     this.#taskDeps = {
       targets: options.targets,
@@ -255,7 +267,15 @@ export class Executor {
     });
     const running: Running = { abort, stopEngine: run.abort };
     this.#running.set(record.executionArn, running);
-    void this.#recordEngineEvents(record, machine, run.eventLogs as AsyncGenerator<never>);
+    // A state output over the quota fails the execution; the engine has no such check, and the
+    // error is terminal, so it is enforced here (from the event log) rather than inside the run.
+    const failTerminal = (error: Error) => {
+      if (running.closing) return;
+      running.closing = { status: 'FAILED', error: error.name, cause: error.message };
+      abort.abort();
+      run.abort();
+    };
+    void this.#recordEngineEvents(record, machine, run.eventLogs as AsyncGenerator<never>, failTerminal);
     const cancelTimeout =
       machine.compiled.timeoutSeconds !== undefined
         ? ctx.clock.after(machine.compiled.timeoutSeconds * 1000, () => {
@@ -265,19 +285,22 @@ export class Executor {
             run.abort();
           })
         : () => {};
+    // The outcome is decided after the engine's last events were read (#close waits for them):
+    // the final state's output may turn out to be over the quota.
     run.result.then(
-      (output) => this.#close(record, { status: 'SUCCEEDED', output }, cancelTimeout),
+      (output) =>
+        this.#close(record, () => running.closing ?? { status: 'SUCCEEDED', output }, cancelTimeout),
       (error: unknown) => {
-        if (running.closing) return this.#close(record, running.closing, cancelTimeout);
         const cause = (error as Error).cause as Error | undefined;
         const failure = cause ?? (error as Error);
         return this.#close(
           record,
-          {
-            status: 'FAILED',
-            error: failure?.name ?? 'States.Runtime',
-            cause: failure?.message ?? String(error),
-          },
+          () =>
+            running.closing ?? {
+              status: 'FAILED',
+              error: failure?.name ?? 'States.Runtime',
+              cause: failure?.message ?? String(error),
+            },
           cancelTimeout,
         );
       },
@@ -286,12 +309,13 @@ export class Executor {
 
   async #close(
     record: ExecutionRecord,
-    end: { status: ExecutionStatus; output?: unknown; error?: string; cause?: string },
+    outcome: () => { status: ExecutionStatus; output?: unknown; error?: string; cause?: string },
     cancelTimeout: () => void,
   ): Promise<void> {
     cancelTimeout();
     // Let the engine's last events reach the history before the closing event.
     await nextMacrotask();
+    const end = outcome();
     const { clock } = this.#o.ctx;
     this.tokens.closeExecution(record.executionArn);
     this.#running.delete(record.executionArn);
@@ -329,6 +353,7 @@ export class Executor {
     record: ExecutionRecord,
     machine: LoadedMachine,
     events: AsyncIterable<Record<string, unknown>>,
+    failTerminal: (error: Error) => void,
   ): Promise<void> {
     const { clock } = this.#o.ctx;
     for await (const event of events) {
@@ -343,11 +368,17 @@ export class Executor {
             stateEnteredEventDetails: { name: state?.name, input: toJsonText(state?.input) },
           });
           break;
-        case 'StateExited':
+        case 'StateExited': {
+          const bytes = payloadBytes(state?.output);
+          if (bytes > PAYLOAD_LIMIT_BYTES) {
+            failTerminal(dataLimitError(`The state/task '${state?.name}' returned a result`, bytes));
+            return;
+          }
           appendEvent(record, clock.date(), `${type}StateExited`, {
             stateExitedEventDetails: { name: state?.name, output: toJsonText(state?.output) },
           });
           break;
+        }
         case 'StateFailed':
           if (type === 'Map' || type === 'Parallel') appendEvent(record, clock.date(), `${type}StateFailed`);
           break;
@@ -382,8 +413,12 @@ export class Executor {
     const token = newTaskToken();
     const params = replacePlaceholder(wrapped.__p, token);
     const parsed = parseResource(task.resource);
-    const timeoutSeconds = task.timeoutSeconds ?? positiveNumber(wrapped.__to, 'TimeoutSecondsPath');
-    const heartbeatSeconds = task.heartbeatSeconds ?? positiveNumber(wrapped.__hb, 'HeartbeatSecondsPath');
+    const timeoutSeconds =
+      task.timeoutSeconds ?? positiveNumber(wrapped.__to, 'TimeoutSecondsPath', task.stateName);
+    const heartbeatSeconds =
+      task.heartbeatSeconds ?? positiveNumber(wrapped.__hb, 'HeartbeatSecondsPath', task.stateName);
+    // After Parameters (and the token) the task's input must fit the quota, as on AWS.
+    checkPayloadSize(params, `The state/task '${task.stateName}' has an input`);
     const plainFunction = parsed.resourceType === 'lambda-function';
     const ids = { resourceType: parsed.resourceType, resource: parsed.resource };
 
@@ -427,6 +462,7 @@ export class Executor {
     })();
     try {
       const output = await this.#race(work, timeoutSeconds, signal);
+      checkPayloadSize(output, `The state/task '${task.stateName}' returned a result`);
       if (plainFunction) {
         appendEvent(record, clock.date(), 'LambdaFunctionSucceeded', {
           lambdaFunctionSucceededEventDetails: { output: toJsonText(output) },
@@ -464,9 +500,8 @@ export class Executor {
     else if (wrapped.__s !== undefined) {
       const seconds = wrapped.__s;
       if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-        throw new TaskError(
-          'States.Runtime',
-          `SecondsPath must point to a non-negative integer, got ${toJsonText(seconds)}`,
+        throw runtimeError(
+          `The SecondsPath parameter of state '${task.stateName}' does not reference a non-negative integer: ${toJsonText(seconds)}`,
         );
       }
       ms = seconds * 1000;
@@ -474,7 +509,9 @@ export class Executor {
       const timestamp = task.timestamp ?? wrapped.__ts;
       const at = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
       if (Number.isNaN(at))
-        throw new TaskError('States.Runtime', `Invalid Timestamp ${toJsonText(timestamp)}`);
+        throw runtimeError(
+          `The TimestampPath parameter of state '${task.stateName}' does not reference a timestamp: ${toJsonText(timestamp)}`,
+        );
       ms = at - clock.now();
     }
     await this.#race(
@@ -504,9 +541,10 @@ export class Executor {
     });
   }
 
-  #timeoutError(cause: string): Error {
+  #timeoutError(cause: string, name = 'States.Timeout'): Error {
     const error = new this.#o.timeoutError();
     error.message = cause;
+    error.name = name;
     return error;
   }
 
@@ -586,12 +624,12 @@ function replacePlaceholder(value: unknown, token: string): unknown {
   return value;
 }
 
-function positiveNumber(value: unknown, field: string): number | undefined {
+/** `TimeoutSecondsPath`/`HeartbeatSecondsPath` must select a positive integer, else States.Runtime. */
+function positiveNumber(value: unknown, field: string, stateName: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TaskError(
-      'States.Runtime',
-      `${field} must point to a positive integer, got ${toJsonText(value)}`,
+    throw runtimeError(
+      `The ${field} parameter of state '${stateName}' does not reference a positive integer: ${toJsonText(value)}`,
     );
   }
   return value;

@@ -523,8 +523,8 @@ describe('MetadataTransferFunction on Airflow 2.x (emulated export/import DAGs)'
       ...location,
     });
     transfer.faults.clear(env);
-    // The local engine reports a heartbeat timeout as States.Timeout (docs/local-cloud.md).
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    // A lost heartbeat is States.HeartbeatTimeout, as on AWS (docs/local-cloud.md).
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
     expect(outcome.cause).toMatch(/heartbeat/i);
     expect(pausedState(env)).toEqual({ etl_daily: 1, ml_train: 1, reports: 1 });
     expect(await invoke({ action: 'unpauseActiveDags', environment: env, ...location })).toEqual({

@@ -190,7 +190,7 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
 
   it.each([
     ['the export fails', { export: 'fail' }, 'ExportFailedError'],
-    ['the export stops heartbeating', { export: 'silent' }, 'States.Timeout'],
+    ['the export stops heartbeating', { export: 'silent' }, 'States.HeartbeatTimeout'],
     ['the backup does not verify', { verify: 'fail' }, 'BackupVerificationError'],
   ])(
     'when %s: no delete, DAGs re-enabled, lock released, failure recorded and notified',

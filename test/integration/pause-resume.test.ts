@@ -220,7 +220,7 @@ describe('Safety invariants (Airflow 2.x)', () => {
       });
       expect(pause.status).toBe('FAILED');
       if (fault === 'corrupt-checksum') expect(pause.error).toBe('BackupVerificationError');
-      if (fault === 'no-heartbeat') expect(pause.error).toBe('States.Timeout');
+      if (fault === 'no-heartbeat') expect(pause.error).toBe('States.HeartbeatTimeout');
       expect(entered(pause.history)).not.toContain('DeleteEnvironment');
       expect(await status(name)).toBe('AVAILABLE');
       expect(pausedState(name)).toEqual(paused);

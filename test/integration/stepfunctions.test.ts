@@ -66,6 +66,8 @@ const functions: Record<string, (payload: Record<string, unknown>) => Promise<un
     return { status: checks >= 3 ? 'DONE' : 'RUNNING', checks };
   },
   'never-answers': async () => ({ ok: true }),
+  // 300 KiB: over Step Functions' 256 KiB quota for a task result.
+  big: async () => ({ blob: 'x'.repeat(300 * 1024) }),
 };
 let currentRun = '';
 
@@ -142,6 +144,112 @@ const heartbeatMachine: LocalStateMachine = {
         Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'WronglyCaught' }],
         End: true,
       },
+      WronglyCaught: { Type: 'Pass', End: true },
+    },
+  },
+};
+
+/** A task whose Catch lists both timeout names; which one matches tells heartbeat from timeout. */
+function timeoutNamesMachine(
+  name: string,
+  errorEquals: string[],
+  timing: Record<string, number>,
+): LocalStateMachine {
+  return {
+    logicalId: `${name}StateMachine`,
+    name,
+    arn: smArn(name),
+    definition: {
+      StartAt: 'Silent',
+      States: {
+        Silent: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: fnArn('never-answers'), Payload: { 'token.$': '$$.Task.Token' } },
+          ...timing,
+          Catch: [{ ErrorEquals: errorEquals, Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Pass', End: true },
+      },
+    },
+  };
+}
+const timeoutCatchesHeartbeat = timeoutNamesMachine('sfn-timeout-catches-heartbeat', ['States.Timeout'], {
+  HeartbeatSeconds: 60,
+  TimeoutSeconds: 3600,
+});
+const heartbeatIgnoresTimeout = timeoutNamesMachine(
+  'sfn-heartbeat-ignores-timeout',
+  ['States.HeartbeatTimeout'],
+  { HeartbeatSeconds: 600, TimeoutSeconds: 60 },
+);
+
+/**
+ * Terminal errors: each state below fails in a way AWS reports as States.Runtime or
+ * States.DataLimitExceeded, under a Retry and a Catch on States.ALL that must not apply.
+ * `$.case` picks the state.
+ */
+const catchAll = {
+  Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2 }],
+  Catch: [{ ErrorEquals: ['States.ALL'], Next: 'WronglyCaught' }],
+};
+const terminalMachine: LocalStateMachine = {
+  logicalId: 'TerminalStateMachine',
+  name: 'sfn-terminal',
+  arn: smArn('sfn-terminal'),
+  definition: {
+    StartAt: 'Route',
+    States: {
+      Route: {
+        Type: 'Choice',
+        Choices: ['badTimeout', 'badHeartbeat', 'missingPath', 'bigResult', 'bigInput', 'bigOutput'].map(
+          (c) => ({ Variable: '$.case', StringEquals: c, Next: c }),
+        ),
+      },
+      badTimeout: {
+        Type: 'Task',
+        Resource: fnArn('greeter'),
+        TimeoutSecondsPath: '$.timeout',
+        ...catchAll,
+        End: true,
+      },
+      badHeartbeat: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: fnArn('never-answers'), Payload: { 'token.$': '$$.Task.Token' } },
+        TimeoutSeconds: 3600,
+        HeartbeatSecondsPath: '$.heartbeat',
+        ...catchAll,
+        End: true,
+      },
+      missingPath: {
+        Type: 'Task',
+        Resource: fnArn('greeter'),
+        InputPath: '$.nothing.here',
+        ...catchAll,
+        End: true,
+      },
+      bigResult: { Type: 'Task', Resource: fnArn('big'), ...catchAll, End: true },
+      bigInput: {
+        Type: 'Task',
+        Resource: fnArn('greeter'),
+        Parameters: { 'a.$': '$.blob', 'b.$': '$.blob' },
+        ...catchAll,
+        End: true,
+      },
+      bigOutput: {
+        Type: 'Parallel',
+        Branches: [
+          {
+            StartAt: 'Double',
+            States: { Double: { Type: 'Pass', Parameters: { 'a.$': '$.blob', 'b.$': '$.blob' }, End: true } },
+          },
+        ],
+        ...catchAll,
+        Next: 'AfterBigOutput',
+      },
+      AfterBigOutput: { Type: 'Pass', End: true },
       WronglyCaught: { Type: 'Pass', End: true },
     },
   },
@@ -302,7 +410,16 @@ beforeAll(async () => {
     log: () => {},
   };
   sfn = await startStepFunctions(ctx, {
-    stateMachines: [selfTestMachine(), heartbeatMachine, childMachine, integrationsMachine, slowMachine],
+    stateMachines: [
+      selfTestMachine(),
+      heartbeatMachine,
+      childMachine,
+      integrationsMachine,
+      slowMachine,
+      timeoutCatchesHeartbeat,
+      heartbeatIgnoresTimeout,
+      terminalMachine,
+    ],
     targets,
     sdkEnv: () => ({
       AWS_REGION: REGION,
@@ -469,15 +586,79 @@ describe('Local Step Functions: sfn-selftest.asl.json', () => {
     ).rejects.toMatchObject({ name: 'TaskTimedOut' });
   });
 
-  it('fails a silent callback task with States.Timeout after HeartbeatSeconds, not caught by States.TaskFailed', async () => {
+  it('fails a silent callback task with States.HeartbeatTimeout after HeartbeatSeconds, not caught by States.TaskFailed', async () => {
     const arn = await sfn.startExecution(smArn('sfn-heartbeat'), {});
     const outcome = await sfn.waitForExecution(arn, { timeoutMs: 5000 });
     expect(outcome.status).toBe('FAILED');
-    expect(outcome.error).toBe('States.Timeout');
+    expect(outcome.error).toBe('States.HeartbeatTimeout');
     const timedOut = sfn.history(arn).find((e) => e.type === 'TaskTimedOut');
-    expect(timedOut?.taskTimedOutEventDetails).toMatchObject({ error: 'States.Timeout' });
+    expect(timedOut?.taskTimedOutEventDetails).toMatchObject({ error: 'States.HeartbeatTimeout' });
     expect(sfn.history(arn).some((e) => e.type === 'PassStateEntered')).toBe(false);
   });
+
+  it('matches a lost heartbeat with States.Timeout, but a TimeoutSeconds expiry not with States.HeartbeatTimeout', async () => {
+    // AWS: States.Timeout covers both TimeoutSeconds and HeartbeatSeconds expiry.
+    const caught = await sfn.startExecution(smArn('sfn-timeout-catches-heartbeat'), {});
+    const caughtOutcome = await sfn.waitForExecution(caught, { timeoutMs: 5000 });
+    expect(caughtOutcome.status).toBe('SUCCEEDED');
+    expect(caughtOutcome.output).toMatchObject({ Error: 'States.HeartbeatTimeout' });
+    // States.HeartbeatTimeout is only the heartbeat: the task timeout passes it by.
+    const missed = await sfn.startExecution(smArn('sfn-heartbeat-ignores-timeout'), {});
+    const missedOutcome = await sfn.waitForExecution(missed, { timeoutMs: 5000 });
+    expect(missedOutcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(sfn.history(missed).some((e) => e.type === 'PassStateEntered')).toBe(false);
+  });
+
+  const blob = 'y'.repeat(200 * 1024);
+  it.each([
+    ['badTimeout', 'timeout 0', { timeout: 0 }, 'States.Runtime', /TimeoutSecondsPath .*positive integer: 0/],
+    ['badTimeout', 'timeout 2.5', { timeout: 2.5 }, 'States.Runtime', /TimeoutSecondsPath .*integer: 2.5/],
+    ['badTimeout', 'timeout "60"', { timeout: '60' }, 'States.Runtime', /TimeoutSecondsPath .*integer: "60"/],
+    [
+      'badHeartbeat',
+      'heartbeat -1',
+      { heartbeat: -1 },
+      'States.Runtime',
+      /HeartbeatSecondsPath .*integer: -1/,
+    ],
+    ['missingPath', 'InputPath on nothing', {}, 'States.Runtime', /does not point to a value/],
+    [
+      'bigResult',
+      'a 300 KiB result',
+      {},
+      'States.DataLimitExceeded',
+      /'bigResult' returned a result with a size/,
+    ],
+    ['bigInput', 'a 400 KiB input', { blob }, 'States.DataLimitExceeded', /'bigInput' has an input/],
+    [
+      'bigOutput',
+      'a 400 KiB state output',
+      { blob },
+      'States.DataLimitExceeded',
+      /'Double' returned a result/,
+    ],
+  ])(
+    'fails %s (%s) with an error Retry/Catch on States.ALL do not handle',
+    async (which, _label, extra, error, cause) => {
+      const before = calls.greeter?.length ?? 0;
+      const bigBefore = calls.big?.length ?? 0;
+      const arn = await sfn.startExecution(smArn('sfn-terminal'), { case: which, ...extra });
+      const outcome = await sfn.waitForExecution(arn, { timeoutMs: 5000 });
+      expect(outcome).toMatchObject({ status: 'FAILED', error });
+      expect(outcome.cause).toMatch(cause);
+      const entered = sfn
+        .history(arn)
+        .filter((e) => e.type.endsWith('StateEntered'))
+        .map((e) => (e.stateEnteredEventDetails as { name: string }).name);
+      expect(entered).not.toContain('WronglyCaught');
+      expect(entered).not.toContain('AfterBigOutput');
+      // Not retried: the function behind a bad input was never called.
+      expect(calls.greeter?.length ?? 0).toBe(before);
+      // ... and the one returning too much was called once, not again by the Retry.
+      expect((calls.big?.length ?? 0) - bigBefore).toBe(which === 'bigResult' ? 1 : 0);
+      expect(sfn.history(arn).at(-1)?.type).toBe('ExecutionFailed');
+    },
+  );
 
   it('answers bad task tokens with InvalidToken and unknown ones with TaskDoesNotExist', async () => {
     await expect(

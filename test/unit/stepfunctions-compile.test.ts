@@ -42,15 +42,34 @@ describe('Function: compileDefinition', () => {
     expect(tasks.get('Export')).toMatchObject({ kind: 'task', heartbeatSeconds: 60 });
   });
 
-  it('scales Retry intervals by the clock speed and matches HeartbeatTimeout as Timeout', () => {
+  it('scales Retry intervals by the clock speed; States.Timeout also matches a lost heartbeat, not the reverse', () => {
     const { definition: out } = compileDefinition(definition(), 100);
     const task = (out.States as Json).Export as Json;
+    // Only the heartbeat: a TimeoutSeconds expiry (States.Timeout) must not match this retrier.
     expect(task.Retry[0]).toMatchObject({
-      ErrorEquals: ['States.Timeout'],
+      ErrorEquals: ['States.HeartbeatTimeout'],
       IntervalSeconds: 0.1,
       MaxDelaySeconds: 0.4,
     });
-    expect(task.Catch[0].ErrorEquals).toEqual(['States.Timeout']);
+    expect(task.Catch[0].ErrorEquals).toEqual(['States.HeartbeatTimeout', 'States.Timeout']);
+    const timeoutOnly = compileDefinition(
+      {
+        StartAt: 'T',
+        States: {
+          T: {
+            Type: 'Task',
+            Resource: 'r',
+            Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'T' }],
+            End: true,
+          },
+        },
+      },
+      1,
+    ).definition;
+    expect(((timeoutOnly.States as Json).T as Json).Catch[0].ErrorEquals).toEqual([
+      'States.Timeout',
+      'States.HeartbeatTimeout',
+    ]);
   });
 
   it('turns Wait states, nested ones too, into local tasks and keeps their original type', () => {
