@@ -229,6 +229,10 @@ describe('stale-lock takeover and resume verification', () => {
     );
     const task = pause.States.Backup as State & { Parameters: { Input: Record<string, unknown> } };
     expect(task.Parameters.Input['inheritActiveDags.$']).toBe('$.inherit');
+    // A resume that took over such a lock reaches its no-op only after the same wait and restore.
+    const resumeTakeover = reachable(resume, 'StopStaleBackup', 'RestoreStaleDags');
+    expect(resumeTakeover.has('ReleaseLockNoop')).toBe(false);
+    expect((resume.States.TakeStaleLock as State).Next).toBe('HasStaleBackupAttempt');
     // The child records its attempt before anything can pause DAGs.
     expect(reachable(backup, backup.StartAt, 'RecordBackupAttempt').has('Export')).toBe(false);
     expect(reachable(backup, backup.StartAt, 'RecordBackupAttempt').has('Snapshot')).toBe(false);
