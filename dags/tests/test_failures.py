@@ -84,6 +84,28 @@ def test_s3_write_failure_mid_export_unpauses_and_a_retry_completes(make_db, s3_
     assert manifest["activeDags"] == facts["active"]
 
 
+def test_a_takeover_seeded_record_of_active_dags_wins_over_dags_an_orphaned_export_paused(make_db, s3_client, bucket):
+    # A pause stopped during its export left every DAG paused; the pause that took over its lock
+    # wrote the stopped attempt's record into the new backup first (MetadataTransferFunction
+    # `inheritActiveDags`, with an `inheritedFrom` field). The export must merge it, not re-read.
+    source = make_db(VERSION)
+    secrets = SqlSecrets()
+    facts = seed(source, VERSION, random.Random(6))
+    backup_id = new_backup_id("takeover")
+    with source.begin() as conn:
+        conn.execute(sa.text("UPDATE dag SET is_paused = true WHERE dag_id <> 'mwaa_ops_export'"))
+    s3_client.put_object(
+        Bucket=bucket,
+        Key=_key(backup_id, "active-dags.json"),
+        Body=json.dumps({"activeDags": facts["active"], "inheritedFrom": "20261126T180000Z-stopped"}).encode(),
+    )
+    _, sfn = export(source, VERSION, s3_client, bucket, backup_id, secrets)
+    assert sfn.answers()[0][0] == "success"
+    manifest = json.loads(s3_client.get_object(Bucket=bucket, Key=_key(backup_id, "manifest.json"))["Body"].read())
+    assert manifest["activeDags"] == facts["active"]
+    assert manifest["pausedDags"] == facts["paused"]
+
+
 def test_a_committed_backup_is_never_rewritten(make_db, s3_client, bucket):
     source = make_db(VERSION)
     secrets = SqlSecrets()

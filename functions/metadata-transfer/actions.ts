@@ -27,8 +27,6 @@ import { DagNotFoundError } from '../shared/airflow/index.ts';
 import { parseVersion } from '../shared/airflow/versions.ts';
 import {
   ACTIVE_DAGS_FILE,
-  assertBackupId,
-  assertEnvironmentName,
   type BackupStore,
   backupIdFor,
   backupPrefix,
@@ -44,14 +42,16 @@ import {
   sanitizeSnapshot,
   verifyBackup,
 } from '../shared/backup/index.ts';
-import { describeError, ValidationError } from '../shared/errors.ts';
+import { describeError } from '../shared/errors.ts';
 import {
   EnvironmentNotAvailableError,
   EnvironmentRecreateError,
   NoBackupError,
   TransferDagMissingError,
 } from './errors.ts';
+import { backupLocation as location } from './location.ts';
 import { exportThroughRest, importThroughRest } from './rest-transfer.ts';
+import { inheritActiveDags, runningExports } from './takeover.ts';
 
 export interface TransferDeps {
   mwaa: Pick<MWAAClient, 'send'>;
@@ -66,21 +66,6 @@ export interface TransferDeps {
   kmsKeyArn?: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
-}
-
-function location(input: Input, deps: TransferDeps) {
-  const environment = str(input, 'environment');
-  assertEnvironmentName(environment);
-  const bucket = str(input, 'bucket');
-  const prefix = str(input, 'prefix');
-  // Only the layout backups/<environment>/<backupId>/ is ever read or written.
-  const match = /^backups\/([^/]+)\/([^/]+)\/$/.exec(prefix);
-  if (!match || match[1] !== environment)
-    throw new ValidationError(`Prefix "${prefix}" is not a backup prefix of environment ${environment}`);
-  assertBackupId(match[2] ?? '');
-  if (typeof input.backupId === 'string' && input.backupId !== match[2])
-    throw new ValidationError(`Prefix "${prefix}" does not belong to backup ${input.backupId}`);
-  return { environment, bucket, prefix, backupId: match[2] ?? '', store: deps.storeFor(bucket, prefix) };
 }
 
 async function getEnvironment(deps: TransferDeps, name: string) {
@@ -388,6 +373,8 @@ const ACTIONS = {
   import: importBackup,
   findBackup,
   unpauseActiveDags,
+  runningExports,
+  inheritActiveDags,
 } as const;
 
 export type Action = keyof typeof ACTIONS;

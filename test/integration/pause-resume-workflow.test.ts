@@ -214,6 +214,42 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
     60_000,
   );
 
+  it('a takeover waits for the stopped attempt’s export run and fails safe when it does not end', async () => {
+    const name = await availableEnvironment({ export: 'silent' });
+    const first = await cloud.startExecution('PauseEnvironmentStateMachine', {
+      ...FAST,
+      environment: name,
+      heartbeatSeconds: 36_000,
+      exportTimeoutSeconds: 40_000,
+    });
+    await until(async () => (await calls(name, 'export')) === 1);
+    cloud.stepFunctions.stopExecution(first);
+    await cloud.waitForExecution(first);
+    // The stopped attempt's export DAG run keeps running, whatever happens to the workflow.
+    await setScript(name, { runningExports: 1 });
+
+    const retry = await run('PauseEnvironmentStateMachine', { environment: name, exportTimeoutSeconds: 300 });
+    expect(retry.status).toBe('FAILED');
+    expect(retry.error).toBe('PreviousExportRunningError');
+    expect(retry.cause).toContain(name);
+    // Its child is stopped, nothing is exported or deleted, the stopped attempt's DAGs are
+    // re-enabled, the lock is released.
+    expect(cloud.stepFunctions.describe(backupChildOf(first)).status).toBe('ABORTED');
+    expect(await calls(name, 'export')).toBe(1);
+    expect(statesEntered(retry.history)).not.toContain('Backup');
+    expect(statesEntered(retry.history)).not.toContain('DeleteEnvironment');
+    expect(await calls(name, 'unpauseActiveDags')).toBe(1);
+    expect(await status(name)).toBe('AVAILABLE');
+    const item = await registry(name);
+    expect(item?.lock).toBeUndefined();
+    expect(item?.lastFailure?.M?.error?.S).toBe('PreviousExportRunningError');
+
+    // Once the run has ended, the next pause goes through (no stale lock left to take over).
+    await setScript(name, {});
+    const next = await run('PauseEnvironmentStateMachine', { environment: name });
+    expect(next.status).toBe('SUCCEEDED');
+  }, 90_000);
+
   it('refuses to pause an environment that is not AVAILABLE, without touching it', async () => {
     const name = `wf-missing-${++envCounter}`;
     const pause = await run('PauseEnvironmentStateMachine', { environment: name });

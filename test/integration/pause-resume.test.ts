@@ -6,7 +6,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
@@ -310,6 +310,140 @@ describe('Safety invariants (Airflow 2.x)', () => {
     }
     const resume = await run('ResumeEnvironmentStateMachine', { environment: name });
     expect(resume.status).toBe('SUCCEEDED');
+  }, 180_000);
+});
+
+/**
+ * Start a pause and stop it while its export runs: the export has paused the active DAGs and its
+ * worker hangs (the run stays `running`), as when the workflow is stopped mid-export.
+ */
+async function stopPauseDuringExport(name: string): Promise<string> {
+  transfer.faults.set(name, 'no-heartbeat');
+  const first = await cloud.startExecution('PauseEnvironmentStateMachine', {
+    ...FAST,
+    environment: name,
+    heartbeatSeconds: 360_000,
+    exportTimeoutSeconds: 400_000,
+  });
+  executions.push(first);
+  const running = () =>
+    mwaa
+      .airflow(name)
+      .dagRuns('mwaa_ops_export')
+      .filter((run) => run.state === 'running').length;
+  await until(async () => running() === 1 && pausedState(name).etl_daily === 1);
+  cloud.stepFunctions.stopExecution(first);
+  expect((await cloud.waitForExecution(first)).status).toBe('ABORTED');
+  transfer.faults.clear(name);
+  return first;
+}
+
+/**
+ * The orphaned export run ends only once `executionArn` waits for it (or has ended without
+ * waiting): released, it ends failed without re-enabling anything, as a killed worker would.
+ */
+async function releaseOrphanedExportOnceWaitedFor(executionArn: string): Promise<void> {
+  await until(
+    async () =>
+      entered(cloud.stepFunctions.history(executionArn)).includes('CheckStaleExports') ||
+      cloud.stepFunctions.describe(executionArn).status !== 'RUNNING',
+  );
+  transfer.close();
+}
+
+describe('Exactly once, never lose data (Airflow 2.x)', () => {
+  it('a pause stopped while its export runs, retried and resumed, leaves the same DAGs active', async () => {
+    const name = await seededEnvironment('2.10.3');
+    const before = pausedState(name);
+    expect(before).toEqual({ etl_daily: 0, ml_train: 0, reports: 1 });
+    const first = await stopPauseDuringExport(name);
+
+    // The retry finds the stopped pause's lock and takes it over.
+    const retry = await cloud.startExecution('PauseEnvironmentStateMachine', {
+      ...FAST,
+      environment: name,
+      exportTimeoutSeconds: 72_000,
+    });
+    executions.push(retry);
+    await releaseOrphanedExportOnceWaitedFor(retry);
+    const pause = await cloud.waitForExecution(retry, { timeoutMs: 120_000 });
+    expect({ status: pause.status, error: pause.error, cause: pause.cause }).toEqual({ status: 'SUCCEEDED' });
+    // The backup records the pause states from before the stopped export paused anything.
+    const backupId = (pause.output as { backupId: string }).backupId;
+    const manifest = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: `backups/${name}/${backupId}/manifest.json` }),
+    );
+    expect(
+      JSON.parse(await (manifest.Body as { transformToString(): Promise<string> }).transformToString()),
+    ).toMatchObject({
+      activeDags: ['etl_daily', 'ml_train'],
+      pausedDags: ['reports'],
+    });
+
+    const resume = await run('ResumeEnvironmentStateMachine', { environment: name });
+    expect({ status: resume.status, error: resume.error, cause: resume.cause }).toEqual({
+      status: 'SUCCEEDED',
+    });
+    // The DAGs the stopped export paused are on again, and the paused one is still paused.
+    expect(pausedState(name)).toEqual(before);
+    const history = entered(cloud.stepFunctions.history(retry));
+    expect(history).toEqual(expect.arrayContaining(['TakeStaleLock', 'StopStaleBackup', 'RestoreStaleDags']));
+    // The stopped pause's backup child is stopped too, whatever the engine did with it.
+    const firstChild = `${cloud.ref('BackupEnvironmentStateMachine').replace(':stateMachine:', ':execution:')}:${first.split(':').at(-1)}`;
+    expect(cloud.stepFunctions.describe(firstChild).status).not.toBe('RUNNING');
+  }, 180_000);
+
+  it('a resume that takes over a pause stopped during its export re-enables the DAGs it paused', async () => {
+    const name = await seededEnvironment('2.10.3');
+    const before = pausedState(name);
+    const first = await stopPauseDuringExport(name);
+    expect(pausedState(name)).toMatchObject({ etl_daily: 1, ml_train: 1 });
+
+    const resume = await cloud.startExecution('ResumeEnvironmentStateMachine', {
+      ...FAST,
+      environment: name,
+    });
+    executions.push(resume);
+    await releaseOrphanedExportOnceWaitedFor(resume);
+    const outcome = await cloud.waitForExecution(resume, { timeoutMs: 120_000 });
+    expect({ status: outcome.status, error: outcome.error, cause: outcome.cause }).toEqual({
+      status: 'SUCCEEDED',
+    });
+    expect(outcome.output).toMatchObject({ noop: true, state: 'RUNNING' });
+    expect(await status(name)).toBe('AVAILABLE');
+    expect(pausedState(name)).toEqual(before);
+    const item = await registry(name);
+    expect(item?.lock).toBeUndefined();
+    expect(item?.state?.S).toBe('RUNNING');
+    const firstChild = `${cloud.ref('BackupEnvironmentStateMachine').replace(':stateMachine:', ':execution:')}:${first.split(':').at(-1)}`;
+    expect(cloud.stepFunctions.describe(firstChild).status).not.toBe('RUNNING');
+  }, 180_000);
+
+  it('resume verifies the backup before CreateEnvironment: a bad backup creates nothing', async () => {
+    const name = await seededEnvironment('2.10.3');
+    const pause = await run('PauseEnvironmentStateMachine', { environment: name });
+    expect(pause.status).toBe('SUCCEEDED');
+    const backupId = (pause.output as { backupId: string }).backupId;
+    // One table file changes after the pause verified it (bit rot, a bad copy, a hand edit).
+    const key = `backups/${name}/${backupId}/tables/variable.jsonl.gz`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from('not the backup') }));
+    const creates = () => cloud.faults.calls()['mwaa:CreateEnvironment'] ?? 0;
+    const createsBefore = creates();
+
+    const resume = await run('ResumeEnvironmentStateMachine', { environment: name });
+    expect(resume.status).toBe('FAILED');
+    // No CreateEnvironment call, no environment: the bad backup cost nothing.
+    expect(creates()).toBe(createsBefore);
+    expect(await status(name)).toBe('GONE');
+    expect(entered(resume.history)).not.toContain('Recreate');
+    expect(resume.error).toBe('BackupVerificationError');
+    expect(resume.cause).toContain('variable.jsonl.gz');
+    const item = await registry(name);
+    expect(item?.lock).toBeUndefined();
+    expect(item?.state?.S).toBe('PAUSED');
+    expect(item?.lastFailure?.M?.error?.S).toBe('BackupVerificationError');
+    expect(item?.lastVerifiedBackup?.M?.backupId?.S).toBe(backupId);
+    expect(notified(resume.arn)).toEqual(['FAILED']);
   }, 180_000);
 });
 

@@ -254,3 +254,82 @@ describe('Function: metadata-transfer', () => {
     expect(() => readTransferConfig({ BACKUP_BUCKET_NAME: 'b' })).toThrow(/ENVIRONMENTS_TABLE_NAME/);
   });
 });
+
+describe('Function: metadata-transfer, stale-lock takeover', () => {
+  const STALE_ID = '20261126T180000Z-pause-dev-0';
+  const STALE = `backups/dev/${STALE_ID}/`;
+
+  it('runningExports counts queued and running export runs and names them; no export DAG is none', async () => {
+    const requests: Array<{ path: string; query?: Record<string, unknown> }> = [];
+    const { deps } = fakeDeps({
+      rest: (request) => {
+        requests.push(request);
+        return request.query?.state === 'running'
+          ? {
+              status: 200,
+              body: { total_entries: 1, dag_runs: [{ dag_run_id: `mwaa_ops_export__${STALE_ID}` }] },
+            }
+          : { status: 200, body: { total_entries: 0, dag_runs: [] } };
+      },
+    });
+    expect(await handleTransfer({ action: 'runningExports', environment: 'dev' }, deps)).toEqual({
+      running: 1,
+      runIds: [`mwaa_ops_export__${STALE_ID}`],
+    });
+    expect(requests.map((r) => [r.path, r.query?.state])).toEqual([
+      ['/dags/mwaa_ops_export/dagRuns', 'queued'],
+      ['/dags/mwaa_ops_export/dagRuns', 'running'],
+    ]);
+    const noDag = fakeDeps({ rest: () => ({ status: 404, body: {} }) });
+    expect(await handleTransfer({ action: 'runningExports', environment: 'dev' }, noDag.deps)).toEqual({
+      running: 0,
+      runIds: [],
+    });
+    const broken = fakeDeps({ rest: () => ({ status: 503, body: {} }) });
+    expect(await nameOf(handleTransfer({ action: 'runningExports', environment: 'dev' }, broken.deps))).toBe(
+      'EnvironmentNotAvailableError',
+    );
+  });
+
+  it('inheritActiveDags carries the stopped attempt’s active DAGs into the new backup, merged', async () => {
+    const { deps } = fakeDeps({});
+    await putJson(deps.storeFor('backups-bucket', STALE), 'active-dags.json', {
+      activeDags: ['etl', 'ml', 'mwaa_ops_export', 7],
+    });
+    await putJson(deps.storeFor('backups-bucket', PREFIX), 'active-dags.json', {
+      activeDags: ['adhoc', 'etl'],
+    });
+    const input = {
+      action: 'inheritActiveDags',
+      ...where,
+      backupId: BACKUP_ID,
+      from: { bucket: 'backups-bucket', prefix: STALE, backupId: STALE_ID },
+    };
+    expect(await handleTransfer(input, deps)).toEqual({ inherited: 2, activeDags: 3 });
+    const stored = await deps.storeFor('backups-bucket', PREFIX).get('active-dags.json');
+    expect(JSON.parse(Buffer.from(stored as Uint8Array).toString())).toEqual({
+      activeDags: ['adhoc', 'etl', 'ml'],
+      inheritedFrom: STALE_ID,
+    });
+    // A retried step writes the same record.
+    expect(await handleTransfer(input, deps)).toEqual({ inherited: 2, activeDags: 3 });
+  });
+
+  it('inheritActiveDags refuses another environment’s backup and a committed one', async () => {
+    const { deps } = fakeDeps({});
+    const base = { action: 'inheritActiveDags', ...where, backupId: BACKUP_ID };
+    expect(
+      await nameOf(
+        handleTransfer(
+          { ...base, from: { bucket: 'backups-bucket', prefix: `backups/prod/${STALE_ID}/` } },
+          deps,
+        ),
+      ),
+    ).toBe('ValidationError');
+    expect(await nameOf(handleTransfer({ ...base, from: 'x' }, deps))).toBe('ValidationError');
+    await putJson(deps.storeFor('backups-bucket', PREFIX), 'manifest.json', { formatVersion: 1 });
+    expect(
+      await nameOf(handleTransfer({ ...base, from: { bucket: 'backups-bucket', prefix: STALE } }, deps)),
+    ).toBe('ValidationError');
+  });
+});

@@ -202,3 +202,39 @@ describe('backup-environment.asl.json (the child pause runs)', () => {
     }
   });
 });
+
+describe('stale-lock takeover and resume verification', () => {
+  const pause = machines.pause;
+  const resume = machines.resume;
+
+  it('resume verifies the backup before it can create the environment', () => {
+    const verify = resume.States.VerifyBackup as State & { Parameters: { Payload: Record<string, unknown> } };
+    expect(verify.Parameters.Payload.action).toBe('verify');
+    expect(reachable(resume, resume.StartAt, 'VerifyBackup').has('Recreate')).toBe(false);
+    expect(reachable(resume, resume.StartAt, 'IsBackupVerified').has('Recreate')).toBe(false);
+    // A failed verification never leads to a create.
+    for (const c of (verify.Catch as Array<{ Next: string }> | undefined) ?? []) {
+      expect(reachable(resume, c.Next, '').has('Recreate')).toBe(false);
+    }
+    expect(reachable(resume, 'BackupNotVerified', '').has('Recreate')).toBe(false);
+  });
+
+  it('a pause that takes over a stale lock backs up only after no stale export runs and DAGs are restored', () => {
+    // From the takeover, the backup is reached only through the wait for stale exports (or when
+    // the stopped holder left no backup attempt at all).
+    const withAttempt = reachable(pause, 'ReadStaleBackupAttempt', 'RestoreStaleDags');
+    expect(withAttempt.has('Backup')).toBe(false);
+    expect([...reachable(pause, 'ReadStaleBackupAttempt', 'AreStaleExportsDone')]).not.toContain(
+      'RestoreStaleDags',
+    );
+    const task = pause.States.Backup as State & { Parameters: { Input: Record<string, unknown> } };
+    expect(task.Parameters.Input['inheritActiveDags.$']).toBe('$.inherit');
+    // A resume that took over such a lock reaches its no-op only after the same wait and restore.
+    const resumeTakeover = reachable(resume, 'StopStaleBackup', 'RestoreStaleDags');
+    expect(resumeTakeover.has('ReleaseLockNoop')).toBe(false);
+    expect((resume.States.TakeStaleLock as State).Next).toBe('HasStaleBackupAttempt');
+    // The child records its attempt before anything can pause DAGs.
+    expect(reachable(backup, backup.StartAt, 'RecordBackupAttempt').has('Export')).toBe(false);
+    expect(reachable(backup, backup.StartAt, 'RecordBackupAttempt').has('Snapshot')).toBe(false);
+  });
+});

@@ -129,7 +129,15 @@ describe('BackupEnvironmentStateMachine', () => {
     const actions = Object.values(backup.States)
       .map((s) => (s.Parameters as { Payload?: { action?: string } } | undefined)?.Payload?.action)
       .filter(Boolean);
-    expect(actions).toEqual(['plan', 'snapshot', 'export', 'verify', 'unpauseActiveDags']);
+    // inheritActiveDags runs only for a pause that took over a stopped attempt's lock.
+    expect(actions).toEqual([
+      'plan',
+      'inheritActiveDags',
+      'snapshot',
+      'export',
+      'verify',
+      'unpauseActiveDags',
+    ]);
   });
 
   it('is the one backup both pause and upgrade run (started as a child, no copied states)', () => {
