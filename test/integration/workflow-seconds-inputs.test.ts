@@ -64,6 +64,8 @@ describe('Workflow *Seconds inputs', () => {
     ['PauseEnvironmentStateMachine', { drain: true, drainPollSeconds: 2.5 }],
     ['ResumeEnvironmentStateMachine', { importTimeoutSeconds: 0 }],
     ['ResumeEnvironmentStateMachine', { heartbeatSeconds: 1e-3 }],
+    // Read by a takeover of a pause stopped during its export (the wait for its export run).
+    ['ResumeEnvironmentStateMachine', { exportTimeoutSeconds: 'soon' }],
     ['UpgradeEnvironmentStateMachine', { targetVersion: '2.11.0', heartbeatSeconds: 0.5 }],
     ['UpgradeEnvironmentStateMachine', { targetVersion: '2.11.0', exportTimeoutSeconds: '3600' }],
     ['UpgradeEnvironmentStateMachine', { targetVersion: '2.11.0', canaryPollSeconds: -1 }],
