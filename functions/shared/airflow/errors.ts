@@ -48,6 +48,18 @@ export class DagRunConflictError extends AirflowError {
   }
 }
 
+/**
+ * Airflow kept answering 409 for a new run although no run with our run id exists (Airflow 2: other
+ * runs held every logical date we tried). Not a duplicate: nothing ran, so the trigger is
+ * dead-lettered with this reason rather than counted as done.
+ */
+export class UnconfirmedConflictError extends AirflowError {
+  constructor(message: string, options: AirflowErrorOptions = {}) {
+    super(message, options);
+    this.name = 'UnconfirmedConflictError';
+  }
+}
+
 /** MWAA or Airflow asked us to slow down. */
 export class AirflowThrottledError extends AirflowError {
   override readonly retryable = true;
