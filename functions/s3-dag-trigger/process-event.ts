@@ -81,7 +81,14 @@ export async function processS3Event(event: unknown, deps: Dependencies): Promis
         reason: `Malformed S3 event record: ${record.reason}`,
         errorName: 'ValidationError',
         source: SOURCE,
-        input: { shape: parsed.shape, index: record.index },
+        input: {
+          shape: parsed.shape,
+          index: record.index,
+          ...(record.bucket === undefined ? {} : { bucket: record.bucket }),
+          ...(record.rawKey === undefined ? {} : { rawKey: record.rawKey }),
+          ...(record.raw === undefined ? {} : { raw: record.raw }),
+        },
+        ...(record.replay === undefined ? {} : { replayEvent: record.replay }),
       });
       continue;
     }
@@ -121,6 +128,7 @@ export async function processS3Event(event: unknown, deps: Dependencies): Promis
           runId,
           conf: s3Conf(flow.flowId, flow.conf, object),
           onPaused: flow.onPaused,
+          ...(object.eventTime === undefined ? {} : { anchorTime: object.eventTime }),
         });
         if (result.outcome === 'triggered') summary.triggered += 1;
         else summary.alreadyTriggered += 1;
@@ -161,6 +169,7 @@ export async function processS3Event(event: unknown, deps: Dependencies): Promis
             sequencer: object.sequencer,
             runId,
           },
+          replayEvent: record.replay,
         });
       }
     }

@@ -14,6 +14,9 @@ import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
 
+const BURST_FLOW = 'pos-export-eu-central-daily-01';
+const BURST_DAG = 'load_pos_export_eu_central_d01';
+
 let cloud: LocalCloud;
 let s3: S3Client;
 let sqs: SQSClient;
@@ -120,6 +123,15 @@ beforeAll(async () => {
     dagId: 'paused_dag',
     s3: [{ bucket, prefix: 'held/' }],
   });
+  // Ordinary names, 30 characters each: the run's InvokeRestApi path is over 64 characters.
+  dev.addDag(BURST_DAG, { paused: false });
+  await putFlow({
+    flowId: BURST_FLOW,
+    environment: 'data-dev',
+    dagId: BURST_DAG,
+    conf: { input: '{{uri}}' },
+    s3: [{ bucket, prefix: 'burst/' }],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -204,6 +216,46 @@ describe('S3 → DAG run on the local cloud', () => {
     expect(cloud.faults.pending()).toHaveLength(0);
   }, 60_000);
 
+  it('starts 50 runs for a burst of 50 uploads with 30-character flow and DAG ids while MWAA is slow', async () => {
+    expect([BURST_FLOW.length, BURST_DAG.length]).toEqual([30, 30]);
+    // Every InvokeRestApi call waits before Airflow sees it, so the burst reaches Airflow in
+    // clumps: runs without an explicit logical date would share "now" (unique on Airflow 2).
+    cloud.faults.inject({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      error: 'Latency',
+      delayMs: 25,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const keys = Array.from({ length: 50 }, (_, i) => `burst/${String(i).padStart(2, '0')}.csv`);
+    await Promise.all(
+      keys.map((key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }))),
+    );
+    await cloud.settled();
+    cloud.faults.clear();
+
+    const runs = runsOf('data-dev', BURST_DAG);
+    const keysRun = runs.map((r) => (JSON.parse(String(r.conf)) as { s3: { key: string } }).s3.key);
+    expect(new Set(runs.map((r) => r.run_id)).size).toBe(50);
+    expect(new Set(runs.map((r) => r.execution_date)).size).toBe(50);
+    expect(keysRun.sort()).toEqual(keys);
+    const letters = await deadLetters();
+    expect(letters.filter((l) => l.flowId === BURST_FLOW)).toEqual([]);
+    // No upload of the burst was taken for a duplicate delivery.
+    const lines = cloud.logs('S3DagTriggerFunction').flatMap((chunk) => chunk.split('\n'));
+    expect(lines.filter((l) => l.includes(BURST_FLOW) && l.includes('duplicate delivery'))).toEqual([]);
+  }, 120_000);
+
+  it('confirms a duplicate delivery with long ids by reading the run back, and starts nothing twice', async () => {
+    const event = s3Event('burst/duplicate.csv', '00A1');
+    const first = (await cloud.invoke('S3DagTriggerFunction', event)) as Record<string, number>;
+    const again = (await cloud.invoke('S3DagTriggerFunction', event)) as Record<string, number>;
+    expect(first).toMatchObject({ triggered: 1 });
+    expect(again).toMatchObject({ triggered: 0, alreadyTriggered: 1 });
+    const runs = runsOf('data-dev', BURST_DAG).filter((r) => String(r.conf).includes('burst/duplicate.csv'));
+    expect(runs).toHaveLength(1);
+  }, 60_000);
+
   it('triggers on an Airflow 3 environment through /api/v2', async () => {
     await cloud.invoke('S3DagTriggerFunction', s3Event('v3/a.csv', '0008'));
     expect(runsOf('data-next', 'load_sales_v3')).toHaveLength(1);
@@ -221,11 +273,45 @@ describe('Scheduler tick → DAG run on the local cloud', () => {
     const tick = { flowId: 'nightly', scheduleName: 'night', scheduledTime: '2026-11-26T02:00:00Z' };
     const first = await cloud.invoke('ScheduledDagTriggerFunction', tick);
     const second = await cloud.invoke('ScheduledDagTriggerFunction', tick);
-    expect(first).toEqual({ outcome: 'triggered', runId: 'sched__nightly__20261126T020000Z' });
-    expect(second).toEqual({ outcome: 'already-exists', runId: 'sched__nightly__20261126T020000Z' });
+    expect(first).toEqual({ outcome: 'triggered', runId: 'sched__nightly__night__20261126T020000Z' });
+    expect(second).toEqual({ outcome: 'already-exists', runId: 'sched__nightly__night__20261126T020000Z' });
     expect(
-      runsOf('data-dev', 'load_sales').filter((r) => r.run_id === 'sched__nightly__20261126T020000Z'),
+      runsOf('data-dev', 'load_sales').filter((r) => r.run_id === 'sched__nightly__night__20261126T020000Z'),
     ).toHaveLength(1);
+  }, 60_000);
+
+  it('starts a run for each of two schedules of one flow that fire at the same instant, each with its conf', async () => {
+    await putFlow({
+      flowId: 'twice',
+      environment: 'data-dev',
+      dagId: 'load_sales',
+      schedules: [
+        { name: 'full', expression: 'cron(0 3 * * ? *)', conf: { mode: 'full' } },
+        { name: 'audit', expression: 'cron(0 3 * * ? *)', conf: { mode: 'audit' } },
+      ],
+    });
+    const at = '2026-11-26T03:00:00Z';
+    const outcomes = await Promise.all(
+      ['full', 'audit'].map((name) =>
+        cloud.invoke('ScheduledDagTriggerFunction', {
+          flowId: 'twice',
+          scheduleName: name,
+          scheduledTime: at,
+          conf: { mode: name },
+        }),
+      ),
+    );
+    expect(outcomes).toEqual([
+      { outcome: 'triggered', runId: 'sched__twice__full__20261126T030000Z' },
+      { outcome: 'triggered', runId: 'sched__twice__audit__20261126T030000Z' },
+    ]);
+    const runs = runsOf('data-dev', 'load_sales').filter((r) =>
+      String(r.run_id).startsWith('sched__twice__'),
+    );
+    expect(runs.map((r) => (JSON.parse(String(r.conf)) as { mode: string }).mode).sort()).toEqual([
+      'audit',
+      'full',
+    ]);
   }, 60_000);
 });
 
@@ -252,6 +338,6 @@ describe('flows put → Scheduler → DAG run on the local cloud', () => {
       runs = runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__once__'));
     }
     expect(runs).toHaveLength(1);
-    expect(String(runs[0]!.run_id)).toBe(`sched__once__${at.replace(/[-:]/g, '')}Z`);
+    expect(String(runs[0]!.run_id)).toBe(`sched__once__soon__${at.replace(/[-:]/g, '')}Z`);
   }, 60_000);
 });

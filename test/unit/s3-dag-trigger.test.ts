@@ -57,9 +57,12 @@ describe('S3 event parsing', () => {
   });
 
   it('reads the sample notification, the EventBridge shape and the test event', () => {
-    expect(parseS3Event(load('s3/object-created-put.json')).records).toEqual([
+    const notification = load('s3/object-created-put.json');
+    expect(parseS3Event(notification).records).toEqual([
       {
         kind: 'object',
+        // What a dead letter keeps to re-drive this record: the record as S3 sent it.
+        replay: { Records: [notification.Records[0]] },
         object: {
           bucket: 'mwaa-ops-landing-example',
           key: 'sales/2026/Q4 report ü+%.csv',
@@ -81,6 +84,43 @@ describe('S3 event parsing', () => {
       },
     });
     expect(parseS3Event(load('s3/test-event.json'))).toEqual({ shape: 's3-test-event', records: [] });
+  });
+
+  it('unwraps S3 events delivered through SQS, SNS and SNS to SQS, keeping the embedded event for a replay', () => {
+    const s3 = load('s3/object-created-put.json');
+    const record = s3.Records[0];
+    const viaSqs = { Records: [{ eventSource: 'aws:sqs', messageId: 'm1', body: JSON.stringify(s3) }] };
+    const viaSns = { Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify(s3) } }] };
+    const snsToSqs = {
+      Records: [
+        {
+          eventSource: 'aws:sqs',
+          body: JSON.stringify({ Type: 'Notification', Message: JSON.stringify(s3) }),
+        },
+      ],
+    };
+    for (const [event, shape] of [
+      [viaSqs, 'sqs'],
+      [viaSns, 'sns'],
+      [snsToSqs, 'sqs'],
+    ] as const) {
+      const parsed = parseS3Event(event);
+      expect(parsed.shape).toBe(shape);
+      expect(parsed.records).toEqual([
+        expect.objectContaining({
+          kind: 'object',
+          object: expect.objectContaining({ key: 'sales/2026/Q4 report ü+%.csv' }),
+          replay: { Records: [record] },
+        }),
+      ]);
+    }
+    const garbled = parseS3Event({ Records: [{ eventSource: 'aws:sqs', body: 'not json' }] });
+    expect(garbled.records[0]).toEqual({
+      kind: 'malformed',
+      reason: 'SQS message body is not JSON',
+      index: 0,
+      raw: 'not json',
+    });
   });
 
   it('flags malformed input instead of throwing', () => {
@@ -169,6 +209,30 @@ describe('processS3Event', () => {
     });
     await expect(processS3Event(sample, h.deps)).rejects.toBeInstanceOf(RetryableError);
     expect(h.triggers).toHaveLength(2);
+  });
+
+  it('dead-letters a record that fails to decode with its bucket, raw key and the record to replay', async () => {
+    const h = harness(flows, ok);
+    const record = {
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'b' }, object: { key: '%E0%A4%A' } },
+    };
+    await processS3Event({ Records: [record] }, h.deps);
+    expect(h.letters[0]).toMatchObject({
+      errorName: 'ValidationError',
+      input: { bucket: 'b', rawKey: '%E0%A4%A' },
+      replayEvent: { Records: [record] },
+    });
+  });
+
+  it('dead-letters a failed trigger of an SQS-wrapped event with the embedded S3 event', async () => {
+    const h = harness(flows, async (_e, req) => {
+      if (req.dagId === 'load') throw new DagNotFoundError('DAG load was not found in environment dev');
+      return ok(_e, req);
+    });
+    await processS3Event({ Records: [{ eventSource: 'aws:sqs', body: JSON.stringify(sample) }] }, h.deps);
+    expect(h.letters[0]?.replayEvent).toEqual({ Records: [sample.Records[0]] });
+    expect(h.triggers[0]?.req.anchorTime).toBe('2026-11-26T10:15:30.123Z');
   });
 
   it('dead-letters a malformed event without calling Airflow', async () => {
