@@ -8,9 +8,12 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { logicalDateFor } from '../../functions/shared/airflow/logical-dates.ts';
 import { type FlowInput, validateFlow } from '../../functions/shared/flows/model.ts';
 import { createFlowRepository } from '../../functions/shared/flows/repository.ts';
+import { s3RunId } from '../../functions/shared/flows/run-ids.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { airflowDate } from '../../local/mwaa/airflow/dates.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
 
@@ -254,6 +257,23 @@ describe('S3 → DAG run on the local cloud', () => {
     expect(again).toMatchObject({ triggered: 0, alreadyTriggered: 1 });
     const runs = runsOf('data-dev', BURST_DAG).filter((r) => String(r.conf).includes('burst/duplicate.csv'));
     expect(runs).toHaveLength(1);
+  }, 60_000);
+
+  it('does not mistake a run that holds its logical date for its own: it takes the next date', async () => {
+    const event = s3Event('burst/squatted.csv', '00B2');
+    const object = { bucket, key: 'burst/squatted.csv', sequencer: '00B2' };
+    const runId = s3RunId(BURST_FLOW, object);
+    // Someone else's run sits exactly on the logical date the trigger tries first.
+    const taken = airflowDate(logicalDateFor(runId, 1, event.Records[0]!.eventTime))!;
+    cloud.airflow('data-dev').triggerDagRun(BURST_DAG, { runId: 'manual__squatter', logicalDate: taken });
+    expect(await cloud.invoke('S3DagTriggerFunction', event)).toMatchObject({
+      triggered: 1,
+      alreadyTriggered: 0,
+    });
+    const ours = runsOf('data-dev', BURST_DAG).find((r) => r.run_id === runId);
+    expect(ours).toBeDefined();
+    expect(ours!.execution_date).not.toBe(taken);
+    expect(String(ours!.execution_date).slice(0, 19)).toBe(taken.slice(0, 19));
   }, 60_000);
 
   it('triggers on an Airflow 3 environment through /api/v2', async () => {
