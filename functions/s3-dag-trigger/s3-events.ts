@@ -142,11 +142,14 @@ function parseEventBridge(event: Record<string, unknown>): ParsedRecord {
   };
 }
 
+/** The event as text for a dead letter, when nothing in it can be read as an S3 record. */
+const rawText = (event: unknown) => (JSON.stringify(event) ?? String(event)).slice(0, MAX_RAW_CHARS);
+
 export function parseS3Event(event: unknown): ParsedEvent {
   if (!isObject(event)) {
     return {
       shape: 'unknown',
-      records: [{ kind: 'malformed', reason: 'event is not a JSON object', index: 0 }],
+      records: [{ kind: 'malformed', reason: 'event is not a JSON object', index: 0, raw: rawText(event) }],
     };
   }
   if (event.Event === 's3:TestEvent') {
@@ -167,7 +170,14 @@ export function parseS3Event(event: unknown): ParsedEvent {
   }
   return {
     shape: 'unknown',
-    records: [{ kind: 'malformed', reason: 'not an S3 notification or EventBridge S3 event', index: 0 }],
+    records: [
+      {
+        kind: 'malformed',
+        reason: 'not an S3 notification or EventBridge S3 event',
+        index: 0,
+        raw: rawText(event),
+      },
+    ],
   };
 }
 

@@ -239,6 +239,9 @@ describe('processS3Event', () => {
     const h = harness(flows, ok);
     expect(await processS3Event({ hello: 'world' }, h.deps)).toMatchObject({ deadLettered: 1 });
     expect(h.letters[0]?.reason).toContain('Malformed S3 event record');
+    // Nothing in it is an S3 record, so there is nothing to replay; the operator still sees it.
+    expect(h.letters[0]?.input).toMatchObject({ raw: '{"hello":"world"}' });
+    expect(h.letters[0]?.replayEvent).toBeUndefined();
     expect(h.triggers).toHaveLength(0);
   });
 });
