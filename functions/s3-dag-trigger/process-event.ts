@@ -2,7 +2,8 @@
  * Route each object in an S3 event to its flows and trigger their DAGs.
  *
  * Outcomes per (object, flow):
- * - triggered, or already triggered (Airflow answered 409 for our deterministic run id);
+ * - triggered, or already triggered (Airflow answered 409 and the client read back the run with
+ *   our deterministic run id; a 409 it cannot confirm is an UnconfirmedConflictError, dead-lettered);
  * - permanent failure (DAG missing or paused, environment gone, bad request): sent to the
  *   dead-letter queue with the reason, not retried;
  * - retryable failure (throttling, 5xx, timeouts that outlived the client's own retries):

@@ -1,7 +1,7 @@
 /**
  * What can go wrong when we ask Airflow to do something. The trigger functions decide per
- * class: a conflict is success (the run exists already), throttling and server errors are
- * retried, everything else is reported with its reason.
+ * class: a conflict is success only once the run with our id is read back (the client does
+ * that), throttling and server errors are retried, everything else is reported with its reason.
  */
 import { type ErrorContext, MwaaOpsError } from '../errors.ts';
 
