@@ -81,8 +81,8 @@ describe('CLI: help and usage', () => {
     }
     expect(stdout).toContain('--local [file]');
     expect(stdout).toContain('Examples:');
-    expect(stdout).toMatch(/^  dlq list\b/m);
-    expect(stdout).toMatch(/^  dlq replay\b/m);
+    expect(stdout).toMatch(/^ {2}dlq list\b/m);
+    expect(stdout).toMatch(/^ {2}dlq replay\b/m);
   });
 
   it('lists nested commands by their full path', async () => {
