@@ -3,7 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import { type Log, processS3Event } from '../../functions/s3-dag-trigger/process-event.ts';
 import { decodeS3Key, parseS3Event } from '../../functions/s3-dag-trigger/s3-events.ts';
 import type { TriggerRequest, TriggerResult } from '../../functions/shared/airflow/client.ts';
-import { AirflowServerError, DagNotFoundError } from '../../functions/shared/airflow/errors.ts';
+import {
+  AirflowServerError,
+  DagNotFoundError,
+  UnconfirmedConflictError,
+} from '../../functions/shared/airflow/errors.ts';
 import type { DeadLetter } from '../../functions/shared/dead-letter.ts';
 import { RetryableError } from '../../functions/shared/errors.ts';
 import { type Flow, validateFlow } from '../../functions/shared/flows/model.ts';
@@ -200,6 +204,20 @@ describe('processS3Event', () => {
       input: { bucket: 'mwaa-ops-landing-example', key: 'sales/2026/Q4 report ü+%.csv' },
     });
     expect(JSON.stringify(h.letters)).not.toContain('s3://');
+  });
+
+  it('dead-letters a conflict Airflow kept answering for a run that is not ours, never counting it as done', async () => {
+    const h = harness(flows, async (_e, req) => {
+      if (req.dagId === 'load') throw new UnconfirmedConflictError('refused run with a conflict 4 times');
+      return ok(_e, req);
+    });
+    expect(await processS3Event(sample, h.deps)).toMatchObject({
+      triggered: 1,
+      alreadyTriggered: 0,
+      deadLettered: 1,
+    });
+    expect(h.letters[0]).toMatchObject({ errorName: 'UnconfirmedConflictError', flowId: 'sales' });
+    expect(h.letters[0]?.replayEvent).toEqual({ Records: [sample.Records[0]] });
   });
 
   it('throws after the batch when a trigger failed retryably, so Lambda retries the event', async () => {
