@@ -360,4 +360,40 @@ describe('flows put → Scheduler → DAG run on the local cloud', () => {
     expect(runs).toHaveLength(1);
     expect(String(runs[0]!.run_id)).toBe(`sched__once__soon__${at.replace(/[-:]/g, '')}Z`);
   }, 60_000);
+
+  it('two synced schedules of one flow due at the same minute both start their run, each with its own conf', async () => {
+    const at = new Date(cloud.clock.now() + 10 * 60_000).toISOString().slice(0, 19);
+    const flow = {
+      flowId: 'pair',
+      environment: 'data-dev',
+      dagId: 'load_sales',
+      schedules: [
+        { name: 'load', expression: `at(${at})`, timezone: 'UTC', conf: { mode: 'load' } },
+        { name: 'check', expression: `at(${at})`, timezone: 'UTC', conf: { mode: 'check' } },
+      ],
+    };
+    const put = await runCliOnCloud(cloud, ['flows', 'put', 'flow.json'], {
+      readInput: () => JSON.stringify(flow),
+    });
+    expect(put.code).toBe(0);
+
+    const mine = () =>
+      runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__pair__'));
+    const deadline = cloud.clock.now() + 60 * 60_000;
+    while (mine().length < 2 && cloud.clock.now() < deadline) {
+      await cloud.clock.sleep(60_000);
+      await cloud.settled();
+    }
+    const stamp = `${at.replace(/[-:]/g, '')}Z`;
+    expect(
+      mine()
+        .map((r) => r.run_id)
+        .sort(),
+    ).toEqual([`sched__pair__check__${stamp}`, `sched__pair__load__${stamp}`]);
+    expect(
+      Object.fromEntries(
+        mine().map((r) => [r.run_id, (JSON.parse(String(r.conf)) as { mode: string }).mode]),
+      ),
+    ).toEqual({ [`sched__pair__check__${stamp}`]: 'check', [`sched__pair__load__${stamp}`]: 'load' });
+  }, 60_000);
 });
