@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFactory, sdkClients } from './clients.ts';
 import { registerBackups } from './commands/backups.ts';
+import { registerDlq } from './commands/dlq.ts';
 import { registerEnv } from './commands/env.ts';
 import { registerEnvUpgrade } from './commands/env-upgrade.ts';
 import { registerFlows } from './commands/flows.ts';
@@ -24,6 +25,7 @@ import {
   processSources,
   UsageError,
 } from './context.ts';
+import { type DeadLetterQueueOpsFactory, sdkDeadLetterQueueOps } from './dlq-ops.ts';
 import { type EnvironmentOpsFactory, sdkEnvironmentOps } from './environment-ops.ts';
 import { type FlowsStoreFactory, sdkFlowsStore } from './flows-store.ts';
 import { treeHelp } from './help.ts';
@@ -43,6 +45,7 @@ export interface CliDeps {
   readonly readInput: (path: string) => string;
   readonly environmentOps: EnvironmentOpsFactory;
   readonly upgradeOps: UpgradeOpsFactory;
+  readonly dlq: DeadLetterQueueOpsFactory;
 }
 
 function defaultDeps(): CliDeps {
@@ -55,6 +58,7 @@ function defaultDeps(): CliDeps {
     readInput: (path) => readFileSync(path === '-' ? 0 : path, 'utf8'),
     environmentOps: sdkEnvironmentOps,
     upgradeOps: sdkUpgradeOps,
+    dlq: sdkDeadLetterQueueOps,
   };
 }
 
@@ -86,7 +90,7 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   program
     .description(
       'Operate the mwaa-ops kit for Amazon MWAA: flows, access, environment pause/resume and ' +
-        'upgrades, backups and schedules, on AWS or on the local cloud.',
+        'upgrades, backups and schedules, the trigger dead-letter queue, on AWS or on the local cloud.',
     )
     .version(packageVersion(), '-V, --version', 'print the CLI version')
     .configureOutput({
@@ -129,6 +133,7 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   registerBackups(program, runtime, { ops: deps.environmentOps });
   registerSchedule(program, runtime, { ops: deps.environmentOps });
   registerVersions(program, runtime);
+  registerDlq(program, runtime, { ops: deps.dlq });
   return program;
 }
 

@@ -2,7 +2,8 @@
  * Route each object in an S3 event to its flows and trigger their DAGs.
  *
  * Outcomes per (object, flow):
- * - triggered, or already triggered (Airflow answered 409 for our deterministic run id);
+ * - triggered, or already triggered (Airflow answered 409 and the client read back the run with
+ *   our deterministic run id; a 409 it cannot confirm is an UnconfirmedConflictError, dead-lettered);
  * - permanent failure (DAG missing or paused, environment gone, bad request): sent to the
  *   dead-letter queue with the reason, not retried;
  * - retryable failure (throttling, 5xx, timeouts that outlived the client's own retries):
@@ -81,7 +82,14 @@ export async function processS3Event(event: unknown, deps: Dependencies): Promis
         reason: `Malformed S3 event record: ${record.reason}`,
         errorName: 'ValidationError',
         source: SOURCE,
-        input: { shape: parsed.shape, index: record.index },
+        input: {
+          shape: parsed.shape,
+          index: record.index,
+          ...(record.bucket === undefined ? {} : { bucket: record.bucket }),
+          ...(record.rawKey === undefined ? {} : { rawKey: record.rawKey }),
+          ...(record.raw === undefined ? {} : { raw: record.raw }),
+        },
+        ...(record.replay === undefined ? {} : { replayEvent: record.replay }),
       });
       continue;
     }
@@ -121,6 +129,7 @@ export async function processS3Event(event: unknown, deps: Dependencies): Promis
           runId,
           conf: s3Conf(flow.flowId, flow.conf, object),
           onPaused: flow.onPaused,
+          ...(object.eventTime === undefined ? {} : { anchorTime: object.eventTime }),
         });
         if (result.outcome === 'triggered') summary.triggered += 1;
         else summary.alreadyTriggered += 1;
@@ -161,6 +170,7 @@ export async function processS3Event(event: unknown, deps: Dependencies): Promis
             sequencer: object.sequencer,
             runId,
           },
+          replayEvent: record.replay,
         });
       }
     }

@@ -14,6 +14,7 @@ import { describeError } from '../shared/errors.ts';
 import { scheduleConf } from '../shared/flows/conf.ts';
 import type { FlowRepository } from '../shared/flows/repository.ts';
 import { scheduleRunId } from '../shared/flows/run-ids.ts';
+import { flowScheduleName } from '../shared/flows/schedules.ts';
 
 export interface ScheduleDependencies {
   flows: Pick<FlowRepository, 'get'>;
@@ -34,6 +35,7 @@ export type ScheduleOutcome =
   | { outcome: 'disabled' | 'dead-lettered'; reason: string };
 
 const SOURCE = 'ScheduledDagTriggerFunction';
+const SCHEDULE_NAME = /^[0-9a-zA-Z_.-]{1,128}$/;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -52,6 +54,10 @@ export function parseScheduleInput(event: unknown): ScheduleInput | string {
     return 'input lacks a valid "scheduledTime" (use <aws.scheduler.scheduled-time> in the schedule input)';
   }
   if (conf !== undefined && !isObject(conf)) return '"conf" must be a JSON object';
+  // The name is part of the run id: it must be a schedule name as flows declare them.
+  if (scheduleName !== undefined && (typeof scheduleName !== 'string' || !SCHEDULE_NAME.test(scheduleName))) {
+    return '"scheduleName" must be letters, digits, hyphens, underscores or dots';
+  }
   return {
     flowId,
     scheduledTime: time,
@@ -62,13 +68,28 @@ export function parseScheduleInput(event: unknown): ScheduleInput | string {
 
 export async function processSchedule(event: unknown, deps: ScheduleDependencies): Promise<ScheduleOutcome> {
   const input = parseScheduleInput(event);
+  // The replay is the tick without its conf (conf values stay out of the queue; the flow has them).
+  const replayEvent =
+    typeof input === 'string'
+      ? undefined
+      : {
+          flowId: input.flowId,
+          scheduledTime: input.scheduledTime,
+          ...(input.scheduleName === undefined ? {} : { scheduleName: input.scheduleName }),
+        };
   const deadLetter = async (reason: string, errorName: string, extra: Record<string, unknown> = {}) => {
     deps.log.error('Scheduled trigger failed; sent to the dead-letter queue', {
       reason,
       errorName,
       ...extra,
     });
-    await deps.deadLetter.send({ reason, errorName, source: SOURCE, input: extra });
+    await deps.deadLetter.send({
+      reason,
+      errorName,
+      source: SOURCE,
+      input: extra,
+      ...(replayEvent === undefined ? {} : { replayEvent }),
+    });
     return { outcome: 'dead-lettered' as const, reason };
   };
   if (typeof input === 'string') return deadLetter(`Malformed schedule input: ${input}`, 'ValidationError');
@@ -89,14 +110,21 @@ export async function processSchedule(event: unknown, deps: ScheduleDependencies
     return { outcome: 'disabled', reason: `flow ${flow.flowId} is disabled` };
   }
 
-  const runId = scheduleRunId(flow.flowId, input.scheduledTime);
+  const scheduleName =
+    input.scheduleName === undefined ? undefined : flowScheduleName(flow.flowId, input.scheduleName);
+  const runId = scheduleRunId(flow.flowId, input.scheduledTime, scheduleName);
   const where = { ...ids, environment: flow.environment, dagId: flow.dagId, runId };
+  // The tick carries its schedule's conf; a replayed dead letter (which never holds conf values)
+  // names only the schedule, whose conf then comes from the flow itself.
+  const declared = flow.schedules.find((schedule) => schedule.name === scheduleName);
+  const scheduleOwnConf = input.conf ?? declared?.conf;
   try {
     const result = await deps.airflow.triggerDagRun(flow.environment, {
       dagId: flow.dagId,
       runId,
-      conf: scheduleConf(flow.flowId, flow.conf, input, input.conf),
+      conf: scheduleConf(flow.flowId, flow.conf, input, scheduleOwnConf),
       onPaused: flow.onPaused,
+      anchorTime: input.scheduledTime,
     });
     deps.log.info(
       result.outcome === 'triggered' ? 'DAG run triggered' : 'DAG run already exists; repeated tick',

@@ -22,6 +22,7 @@ export type ServiceKey =
   | 'CLOUDFORMATION'
   | 'DYNAMODB'
   | 'EVENTBRIDGE'
+  | 'LAMBDA'
   | 'MWAA'
   | 'S3'
   | 'SCHEDULER'

@@ -1,7 +1,9 @@
 /**
  * The dead-letter queue: where a record that cannot be routed or triggered goes, with the
  * reason, so nothing is silently dropped. Messages carry what identifies the input (bucket,
- * key, flow id) and the error, never conf values or credentials.
+ * key, flow id), the error, and `replayEvent`: the event that re-drives the input through the
+ * same function (`mwaa-ops dlq replay`), which is safe because run ids are deterministic. Never
+ * conf values or credentials: a schedule's replay names the schedule, whose conf the flow holds.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
@@ -17,6 +19,11 @@ export interface DeadLetter {
   dagId?: string;
   /** The input that failed, reduced to identifying fields. */
   input: Record<string, unknown>;
+  /**
+   * The event to invoke `source` with to try this input again (an S3 event holding just the
+   * record, as S3 sent it; a schedule tick without conf). Absent when nothing could be read.
+   */
+  replayEvent?: unknown;
 }
 
 export interface DeadLetterSink {

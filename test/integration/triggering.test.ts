@@ -8,11 +8,17 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { logicalDateFor } from '../../functions/shared/airflow/logical-dates.ts';
 import { type FlowInput, validateFlow } from '../../functions/shared/flows/model.ts';
 import { createFlowRepository } from '../../functions/shared/flows/repository.ts';
+import { s3RunId } from '../../functions/shared/flows/run-ids.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
+import { airflowDate } from '../../local/mwaa/airflow/dates.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
+
+const BURST_FLOW = 'pos-export-eu-central-daily-01';
+const BURST_DAG = 'load_pos_export_eu_central_d01';
 
 let cloud: LocalCloud;
 let s3: S3Client;
@@ -120,6 +126,15 @@ beforeAll(async () => {
     dagId: 'paused_dag',
     s3: [{ bucket, prefix: 'held/' }],
   });
+  // Ordinary names, 30 characters each: the run's InvokeRestApi path is over 64 characters.
+  dev.addDag(BURST_DAG, { paused: false });
+  await putFlow({
+    flowId: BURST_FLOW,
+    environment: 'data-dev',
+    dagId: BURST_DAG,
+    conf: { input: '{{uri}}' },
+    s3: [{ bucket, prefix: 'burst/' }],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -205,6 +220,63 @@ describe('S3 → DAG run on the local cloud', () => {
     expect(cloud.faults.pending()).toHaveLength(0);
   }, 60_000);
 
+  it('starts 50 runs for a burst of 50 uploads with 30-character flow and DAG ids while MWAA is slow', async () => {
+    expect([BURST_FLOW.length, BURST_DAG.length]).toEqual([30, 30]);
+    // Every InvokeRestApi call waits before Airflow sees it, so the burst reaches Airflow in
+    // clumps: runs without an explicit logical date would share "now" (unique on Airflow 2).
+    cloud.faults.inject({
+      service: 'mwaa',
+      operation: 'InvokeRestApi',
+      error: 'Latency',
+      delayMs: 25,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const keys = Array.from({ length: 50 }, (_, i) => `burst/${String(i).padStart(2, '0')}.csv`);
+    await Promise.all(
+      keys.map((key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }))),
+    );
+    await cloud.settled();
+    cloud.faults.clear();
+
+    const runs = runsOf('data-dev', BURST_DAG);
+    const keysRun = runs.map((r) => (JSON.parse(String(r.conf)) as { s3: { key: string } }).s3.key);
+    expect(new Set(runs.map((r) => r.run_id)).size).toBe(50);
+    expect(new Set(runs.map((r) => r.execution_date)).size).toBe(50);
+    expect(keysRun.sort()).toEqual(keys);
+    const letters = await deadLetters();
+    expect(letters.filter((l) => l.flowId === BURST_FLOW)).toEqual([]);
+    // No upload of the burst was taken for a duplicate delivery.
+    const lines = cloud.logs('S3DagTriggerFunction').flatMap((chunk) => chunk.split('\n'));
+    expect(lines.filter((l) => l.includes(BURST_FLOW) && l.includes('duplicate delivery'))).toEqual([]);
+  }, 120_000);
+
+  it('confirms a duplicate delivery with long ids by reading the run back, and starts nothing twice', async () => {
+    const event = s3Event('burst/duplicate.csv', '00A1');
+    const first = (await cloud.invoke('S3DagTriggerFunction', event)) as Record<string, number>;
+    const again = (await cloud.invoke('S3DagTriggerFunction', event)) as Record<string, number>;
+    expect(first).toMatchObject({ triggered: 1 });
+    expect(again).toMatchObject({ triggered: 0, alreadyTriggered: 1 });
+    const runs = runsOf('data-dev', BURST_DAG).filter((r) => String(r.conf).includes('burst/duplicate.csv'));
+    expect(runs).toHaveLength(1);
+  }, 60_000);
+
+  it('does not mistake a run that holds its logical date for its own: it takes the next date', async () => {
+    const event = s3Event('burst/squatted.csv', '00B2');
+    const object = { bucket, key: 'burst/squatted.csv', sequencer: '00B2' };
+    const runId = s3RunId(BURST_FLOW, object);
+    // Someone else's run sits exactly on the logical date the trigger tries first.
+    const taken = airflowDate(logicalDateFor(runId, 1, event.Records[0]!.eventTime))!;
+    cloud.airflow('data-dev').triggerDagRun(BURST_DAG, { runId: 'manual__squatter', logicalDate: taken });
+    expect(await cloud.invoke('S3DagTriggerFunction', event)).toMatchObject({
+      triggered: 1,
+      alreadyTriggered: 0,
+    });
+    const ours = runsOf('data-dev', BURST_DAG).find((r) => r.run_id === runId);
+    expect(ours).toBeDefined();
+    expect(ours!.execution_date).not.toBe(taken);
+    expect(String(ours!.execution_date).slice(0, 19)).toBe(taken.slice(0, 19));
+  }, 60_000);
+
   it('triggers on an Airflow 3 environment through /api/v2', async () => {
     await cloud.invoke('S3DagTriggerFunction', s3Event('v3/a.csv', '0008'));
     expect(runsOf('data-next', 'load_sales_v3')).toHaveLength(1);
@@ -222,11 +294,45 @@ describe('Scheduler tick → DAG run on the local cloud', () => {
     const tick = { flowId: 'nightly', scheduleName: 'night', scheduledTime: '2026-11-26T02:00:00Z' };
     const first = await cloud.invoke('ScheduledDagTriggerFunction', tick);
     const second = await cloud.invoke('ScheduledDagTriggerFunction', tick);
-    expect(first).toEqual({ outcome: 'triggered', runId: 'sched__nightly__20261126T020000Z' });
-    expect(second).toEqual({ outcome: 'already-exists', runId: 'sched__nightly__20261126T020000Z' });
+    expect(first).toEqual({ outcome: 'triggered', runId: 'sched__nightly__night__20261126T020000Z' });
+    expect(second).toEqual({ outcome: 'already-exists', runId: 'sched__nightly__night__20261126T020000Z' });
     expect(
-      runsOf('data-dev', 'load_sales').filter((r) => r.run_id === 'sched__nightly__20261126T020000Z'),
+      runsOf('data-dev', 'load_sales').filter((r) => r.run_id === 'sched__nightly__night__20261126T020000Z'),
     ).toHaveLength(1);
+  }, 60_000);
+
+  it('starts a run for each of two schedules of one flow that fire at the same instant, each with its conf', async () => {
+    await putFlow({
+      flowId: 'twice',
+      environment: 'data-dev',
+      dagId: 'load_sales',
+      schedules: [
+        { name: 'full', expression: 'cron(0 3 * * ? *)', conf: { mode: 'full' } },
+        { name: 'audit', expression: 'cron(0 3 * * ? *)', conf: { mode: 'audit' } },
+      ],
+    });
+    const at = '2026-11-26T03:00:00Z';
+    const outcomes = await Promise.all(
+      ['full', 'audit'].map((name) =>
+        cloud.invoke('ScheduledDagTriggerFunction', {
+          flowId: 'twice',
+          scheduleName: name,
+          scheduledTime: at,
+          conf: { mode: name },
+        }),
+      ),
+    );
+    expect(outcomes).toEqual([
+      { outcome: 'triggered', runId: 'sched__twice__full__20261126T030000Z' },
+      { outcome: 'triggered', runId: 'sched__twice__audit__20261126T030000Z' },
+    ]);
+    const runs = runsOf('data-dev', 'load_sales').filter((r) =>
+      String(r.run_id).startsWith('sched__twice__'),
+    );
+    expect(runs.map((r) => (JSON.parse(String(r.conf)) as { mode: string }).mode).sort()).toEqual([
+      'audit',
+      'full',
+    ]);
   }, 60_000);
 });
 
@@ -253,6 +359,42 @@ describe('flows put → Scheduler → DAG run on the local cloud', () => {
       runs = runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__once__'));
     }
     expect(runs).toHaveLength(1);
-    expect(String(runs[0]!.run_id)).toBe(`sched__once__${at.replace(/[-:]/g, '')}Z`);
+    expect(String(runs[0]!.run_id)).toBe(`sched__once__soon__${at.replace(/[-:]/g, '')}Z`);
+  }, 60_000);
+
+  it('two synced schedules of one flow due at the same minute both start their run, each with its own conf', async () => {
+    const at = new Date(cloud.clock.now() + 10 * 60_000).toISOString().slice(0, 19);
+    const flow = {
+      flowId: 'pair',
+      environment: 'data-dev',
+      dagId: 'load_sales',
+      schedules: [
+        { name: 'load', expression: `at(${at})`, timezone: 'UTC', conf: { mode: 'load' } },
+        { name: 'check', expression: `at(${at})`, timezone: 'UTC', conf: { mode: 'check' } },
+      ],
+    };
+    const put = await runCliOnCloud(cloud, ['flows', 'put', 'flow.json'], {
+      readInput: () => JSON.stringify(flow),
+    });
+    expect(put.code).toBe(0);
+
+    const mine = () =>
+      runsOf('data-dev', 'load_sales').filter((r) => String(r.run_id).startsWith('sched__pair__'));
+    const deadline = cloud.clock.now() + 60 * 60_000;
+    while (mine().length < 2 && cloud.clock.now() < deadline) {
+      await cloud.clock.sleep(60_000);
+      await cloud.settled();
+    }
+    const stamp = `${at.replace(/[-:]/g, '')}Z`;
+    expect(
+      mine()
+        .map((r) => r.run_id)
+        .sort(),
+    ).toEqual([`sched__pair__check__${stamp}`, `sched__pair__load__${stamp}`]);
+    expect(
+      Object.fromEntries(
+        mine().map((r) => [r.run_id, (JSON.parse(String(r.conf)) as { mode: string }).mode]),
+      ),
+    ).toEqual({ [`sched__pair__check__${stamp}`]: 'check', [`sched__pair__load__${stamp}`]: 'load' });
   }, 60_000);
 });

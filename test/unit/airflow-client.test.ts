@@ -1,12 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CliTransport } from '../../functions/shared/airflow/cli-transport.ts';
-import { createAirflowClient } from '../../functions/shared/airflow/client.ts';
+import { createAirflowClient, MAX_CONFLICT_ATTEMPTS } from '../../functions/shared/airflow/client.ts';
 import {
   AirflowRequestError,
   AirflowThrottledError,
   DagNotFoundError,
   DagPausedError,
   EnvironmentUnavailableError,
+  UnconfirmedConflictError,
 } from '../../functions/shared/airflow/errors.ts';
 import type { RestRequest, RestResponse } from '../../functions/shared/airflow/invoke-rest-api.ts';
 
@@ -77,7 +78,12 @@ describe('Airflow client', () => {
       'POST /dags/etl/dagRuns',
       'POST /dags/etl/dagRuns',
     ]);
-    expect(rest.calls[1]?.body).toEqual({ dag_run_id: 'r-1', conf: { key: 'a b' } });
+    // Airflow 2 gets an explicit logical date (distinct per run id), never "now".
+    expect(rest.calls[1]?.body).toEqual({
+      dag_run_id: 'r-1',
+      conf: { key: 'a b' },
+      logical_date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/),
+    });
   });
 
   it('sends logical_date: null to /api/v2 on Airflow 3.x', async () => {
@@ -206,6 +212,9 @@ describe('Airflow client', () => {
     const cli: CliTransport = {
       async run(_env, command) {
         commands.push(command);
+        if (command.startsWith('dags list-runs')) {
+          return { stdout: '[{"dag_id": "etl", "run_id": "r2", "state": "queued"}]\n', stderr: '' };
+        }
         if (command.startsWith('dags list')) {
           return { stdout: '[{"dag_id": "etl", "paused": "False"}]\n', stderr: 'UserWarning: harmless\n' };
         }
@@ -229,6 +238,78 @@ describe('Airflow client', () => {
         outcome: 'already-exists',
       },
     );
-    expect(commands[1]).toBe(`dags trigger etl -r 'r 1' -c '{"a":"it'"'"'s"}' -o json`);
+    expect(commands[1]).toMatch(
+      /^dags trigger etl -r 'r 1' -c '\{"a":"it'"'"'s"\}' -e \S+\.\d{6}\+00:00 --no-replace-microseconds -o json$/,
+    );
+    // "already exists" on stderr is only believed once the run is listed.
+    expect(commands.slice(2)).toEqual([
+      expect.stringMatching(/^dags trigger etl -r r2 /),
+      'dags list-runs -d etl -o json',
+    ]);
+  });
+
+  describe('409 Conflict on Airflow 2, with ids too long to read a run back through InvokeRestApi', () => {
+    // 30-character flow and DAG ids: /dags/<dag>/dagRuns fits 64 characters, the run's own path does not.
+    const dagId = 'load_sales_from_the_pos_export';
+    const runId = 's3__sales-from-the-pos-export-eu__0123456789abcdef';
+
+    function collidingAirflow(options: { ours: () => boolean; freeAfter: number }) {
+      const commands: string[] = [];
+      let posts = 0;
+      const cli: CliTransport = {
+        async run(_env, command) {
+          commands.push(command);
+          const runs = [{ dag_id: dagId, run_id: 's3__other__ffffffffffffffff', state: 'queued' }];
+          if (options.ours()) runs.push({ dag_id: dagId, run_id: runId, state: 'queued' });
+          return { stdout: `${JSON.stringify(runs)}\n`, stderr: 'FutureWarning: harmless\n' };
+        },
+      };
+      const { client, rest } = clientFor(
+        '2.10.3',
+        (request) => {
+          if (request.method === 'GET') return { status: 200, body: { dag_id: dagId, is_paused: false } };
+          posts += 1;
+          return posts > options.freeAfter
+            ? { status: 200, body: { dag_run_id: runId } }
+            : { status: 409, body: { title: 'Conflict' } };
+        },
+        cli,
+      );
+      return { client, rest, commands, posts: () => posts };
+    }
+
+    it('does not take the conflict for a duplicate: reads the runs back through the CLI and tries another logical date', async () => {
+      const airflow = collidingAirflow({ ours: () => false, freeAfter: 1 });
+      const result = await airflow.client.triggerDagRun('dev', {
+        dagId,
+        runId,
+        conf: {},
+        anchorTime: '2026-11-26T10:15:30.123Z',
+      });
+      expect(result.outcome).toBe('triggered');
+      expect(airflow.commands).toEqual([`dags list-runs -d ${dagId} -o json`]);
+      const dates = airflow.rest.calls
+        .filter((c) => c.method === 'POST')
+        .map((c) => (c.body as { logical_date: string }).logical_date);
+      expect(dates).toHaveLength(2);
+      expect(new Set(dates).size).toBe(2);
+      for (const date of dates) expect(date).toMatch(/^2026-11-26T10:15:30\.\d{6}\+00:00$/);
+    });
+
+    it('counts the trigger as done when the CLI lists the run id', async () => {
+      const airflow = collidingAirflow({ ours: () => true, freeAfter: Number.POSITIVE_INFINITY });
+      await expect(airflow.client.triggerDagRun('dev', { dagId, runId, conf: {} })).resolves.toMatchObject({
+        outcome: 'already-exists',
+      });
+      expect(airflow.posts()).toBe(1);
+    });
+
+    it('gives up with a non-retryable UnconfirmedConflictError when every logical date it tries is taken', async () => {
+      const airflow = collidingAirflow({ ours: () => false, freeAfter: Number.POSITIVE_INFINITY });
+      const error = await airflow.client.triggerDagRun('dev', { dagId, runId, conf: {} }).catch((e) => e);
+      expect(error).toBeInstanceOf(UnconfirmedConflictError);
+      expect(error.retryable).toBe(false);
+      expect(airflow.posts()).toBe(MAX_CONFLICT_ATTEMPTS);
+    });
   });
 });

@@ -76,11 +76,13 @@ describe('CLI: help and usage', () => {
     const { code, stdout, stderr } = await run(['--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const group of ['whoami', 'flows', 'rbac', 'env', 'backups', 'schedule', 'versions']) {
+    for (const group of ['whoami', 'flows', 'dlq', 'rbac', 'env', 'backups', 'schedule', 'versions']) {
       expect(stdout).toMatch(new RegExp(`^  ${group}\\b`, 'm'));
     }
     expect(stdout).toContain('--local [file]');
     expect(stdout).toContain('Examples:');
+    expect(stdout).toMatch(/^ {2}dlq list\b/m);
+    expect(stdout).toMatch(/^ {2}dlq replay\b/m);
   });
 
   it('lists nested commands by their full path', async () => {

@@ -128,6 +128,13 @@ describe('run ids', () => {
     expect(scheduleRunId('sales', '2026-11-26T07:00:00+01:00')).toBe('sched__sales__20261126T060000Z');
     expect(() => scheduleRunId('sales', 'not a time')).toThrow('scheduledTime is not a timestamp');
   });
+
+  it('put the schedule’s name into the run id, so two schedules firing at one instant are two runs', () => {
+    const at = '2026-11-26T06:00:00Z';
+    expect(scheduleRunId('sales', at, 'morning')).toBe('sched__sales__morning__20261126T060000Z');
+    expect(scheduleRunId('sales', at, 'morning')).not.toBe(scheduleRunId('sales', at, 'audit'));
+    expect(() => scheduleRunId('sales', at, 'no spaces')).toThrow('scheduleName');
+  });
 });
 
 describe('conf', () => {

@@ -3,7 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import { type Log, processS3Event } from '../../functions/s3-dag-trigger/process-event.ts';
 import { decodeS3Key, parseS3Event } from '../../functions/s3-dag-trigger/s3-events.ts';
 import type { TriggerRequest, TriggerResult } from '../../functions/shared/airflow/client.ts';
-import { AirflowServerError, DagNotFoundError } from '../../functions/shared/airflow/errors.ts';
+import {
+  AirflowServerError,
+  DagNotFoundError,
+  UnconfirmedConflictError,
+} from '../../functions/shared/airflow/errors.ts';
 import type { DeadLetter } from '../../functions/shared/dead-letter.ts';
 import { RetryableError } from '../../functions/shared/errors.ts';
 import { type Flow, validateFlow } from '../../functions/shared/flows/model.ts';
@@ -57,9 +61,12 @@ describe('S3 event parsing', () => {
   });
 
   it('reads the sample notification, the EventBridge shape and the test event', () => {
-    expect(parseS3Event(load('s3/object-created-put.json')).records).toEqual([
+    const notification = load('s3/object-created-put.json');
+    expect(parseS3Event(notification).records).toEqual([
       {
         kind: 'object',
+        // What a dead letter keeps to re-drive this record: the record as S3 sent it.
+        replay: { Records: [notification.Records[0]] },
         object: {
           bucket: 'mwaa-ops-landing-example',
           key: 'sales/2026/Q4 report ü+%.csv',
@@ -81,6 +88,43 @@ describe('S3 event parsing', () => {
       },
     });
     expect(parseS3Event(load('s3/test-event.json'))).toEqual({ shape: 's3-test-event', records: [] });
+  });
+
+  it('unwraps S3 events delivered through SQS, SNS and SNS to SQS, keeping the embedded event for a replay', () => {
+    const s3 = load('s3/object-created-put.json');
+    const record = s3.Records[0];
+    const viaSqs = { Records: [{ eventSource: 'aws:sqs', messageId: 'm1', body: JSON.stringify(s3) }] };
+    const viaSns = { Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify(s3) } }] };
+    const snsToSqs = {
+      Records: [
+        {
+          eventSource: 'aws:sqs',
+          body: JSON.stringify({ Type: 'Notification', Message: JSON.stringify(s3) }),
+        },
+      ],
+    };
+    for (const [event, shape] of [
+      [viaSqs, 'sqs'],
+      [viaSns, 'sns'],
+      [snsToSqs, 'sqs'],
+    ] as const) {
+      const parsed = parseS3Event(event);
+      expect(parsed.shape).toBe(shape);
+      expect(parsed.records).toEqual([
+        expect.objectContaining({
+          kind: 'object',
+          object: expect.objectContaining({ key: 'sales/2026/Q4 report ü+%.csv' }),
+          replay: { Records: [record] },
+        }),
+      ]);
+    }
+    const garbled = parseS3Event({ Records: [{ eventSource: 'aws:sqs', body: 'not json' }] });
+    expect(garbled.records[0]).toEqual({
+      kind: 'malformed',
+      reason: 'SQS message body is not JSON',
+      index: 0,
+      raw: 'not json',
+    });
   });
 
   it('flags malformed input instead of throwing', () => {
@@ -162,6 +206,20 @@ describe('processS3Event', () => {
     expect(JSON.stringify(h.letters)).not.toContain('s3://');
   });
 
+  it('dead-letters a conflict Airflow kept answering for a run that is not ours, never counting it as done', async () => {
+    const h = harness(flows, async (_e, req) => {
+      if (req.dagId === 'load') throw new UnconfirmedConflictError('refused run with a conflict 4 times');
+      return ok(_e, req);
+    });
+    expect(await processS3Event(sample, h.deps)).toMatchObject({
+      triggered: 1,
+      alreadyTriggered: 0,
+      deadLettered: 1,
+    });
+    expect(h.letters[0]).toMatchObject({ errorName: 'UnconfirmedConflictError', flowId: 'sales' });
+    expect(h.letters[0]?.replayEvent).toEqual({ Records: [sample.Records[0]] });
+  });
+
   it('throws after the batch when a trigger failed retryably, so Lambda retries the event', async () => {
     const h = harness(flows, async (_e, req) => {
       if (req.dagId === 'csv') throw new AirflowServerError('MWAA failed');
@@ -171,10 +229,37 @@ describe('processS3Event', () => {
     expect(h.triggers).toHaveLength(2);
   });
 
+  it('dead-letters a record that fails to decode with its bucket, raw key and the record to replay', async () => {
+    const h = harness(flows, ok);
+    const record = {
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'b' }, object: { key: '%E0%A4%A' } },
+    };
+    await processS3Event({ Records: [record] }, h.deps);
+    expect(h.letters[0]).toMatchObject({
+      errorName: 'ValidationError',
+      input: { bucket: 'b', rawKey: '%E0%A4%A' },
+      replayEvent: { Records: [record] },
+    });
+  });
+
+  it('dead-letters a failed trigger of an SQS-wrapped event with the embedded S3 event', async () => {
+    const h = harness(flows, async (_e, req) => {
+      if (req.dagId === 'load') throw new DagNotFoundError('DAG load was not found in environment dev');
+      return ok(_e, req);
+    });
+    await processS3Event({ Records: [{ eventSource: 'aws:sqs', body: JSON.stringify(sample) }] }, h.deps);
+    expect(h.letters[0]?.replayEvent).toEqual({ Records: [sample.Records[0]] });
+    expect(h.triggers[0]?.req.anchorTime).toBe('2026-11-26T10:15:30.123Z');
+  });
+
   it('dead-letters a malformed event without calling Airflow', async () => {
     const h = harness(flows, ok);
     expect(await processS3Event({ hello: 'world' }, h.deps)).toMatchObject({ deadLettered: 1 });
     expect(h.letters[0]?.reason).toContain('Malformed S3 event record');
+    // Nothing in it is an S3 record, so there is nothing to replay; the operator still sees it.
+    expect(h.letters[0]?.input).toMatchObject({ raw: '{"hello":"world"}' });
+    expect(h.letters[0]?.replayEvent).toBeUndefined();
     expect(h.triggers).toHaveLength(0);
   });
 });

@@ -21,7 +21,14 @@ function setup(options: { enabled?: boolean; fail?: Error; missing?: boolean } =
     environment: 'dev',
     dagId: 'sales',
     enabled: options.enabled ?? true,
-    schedules: [{ name: 'morning', expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin' }],
+    schedules: [
+      {
+        name: 'morning',
+        expression: 'cron(0 6 * * ? *)',
+        timezone: 'Europe/Berlin',
+        conf: { morning: true },
+      },
+    ],
     conf: { day: '{{scheduled_time}}' },
   });
   if (!checked.ok) throw new Error(checked.problems.join());
@@ -46,11 +53,12 @@ function setup(options: { enabled?: boolean; fail?: Error; missing?: boolean } =
 }
 
 describe('processSchedule', () => {
-  it('triggers with a run id from the scheduled time and the schedule conf merged in', async () => {
+  it('triggers with a run id from the schedule and its scheduled time and the schedule conf merged in', async () => {
     const h = setup();
+    // The tick names the schedule as Scheduler does (<flowId>--<name>); the run id uses its own name.
     await expect(processSchedule(tick, h.deps)).resolves.toEqual({
       outcome: 'triggered',
-      runId: 'sched__daily-sales__20261126T060000Z',
+      runId: 'sched__daily-sales__morning__20261126T060000Z',
     });
     expect(h.triggers[0]?.conf).toEqual({
       day: '2026-11-26T06:00:00Z',
@@ -58,6 +66,42 @@ describe('processSchedule', () => {
       flow_id: 'daily-sales',
       schedule: { scheduled_time: '2026-11-26T06:00:00Z', name: 'daily-sales--morning' },
     });
+  });
+
+  it('starts one run per schedule when two schedules of the flow fire at the same instant, each with its conf', async () => {
+    const h = setup();
+    const at = '2026-11-26T06:00:00Z';
+    const first = await processSchedule(
+      { flowId: 'daily-sales', scheduleName: 'morning', scheduledTime: at, conf: { mode: 'full' } },
+      h.deps,
+    );
+    const second = await processSchedule(
+      { flowId: 'daily-sales', scheduleName: 'audit', scheduledTime: at, conf: { mode: 'audit' } },
+      h.deps,
+    );
+    expect(first).toMatchObject({ runId: 'sched__daily-sales__morning__20261126T060000Z' });
+    expect(second).toMatchObject({ runId: 'sched__daily-sales__audit__20261126T060000Z' });
+    expect(h.triggers.map((t) => t.conf.mode)).toEqual(['full', 'audit']);
+    expect(h.triggers.map((t) => t.anchorTime)).toEqual([at, at]);
+  });
+
+  it('dead-letters with a replay tick that holds no conf; the replay takes the conf from the flow', async () => {
+    const paused = setup({ fail: new DagPausedError('DAG sales in environment dev is paused') });
+    await processSchedule(tick, paused.deps);
+    const letter = paused.letters[0];
+    expect(letter?.replayEvent).toEqual({
+      flowId: 'daily-sales',
+      scheduledTime: '2026-11-26T06:00:00Z',
+      scheduleName: 'daily-sales--morning',
+    });
+    expect(JSON.stringify(letter)).not.toContain('full_refresh');
+
+    const h = setup();
+    await expect(processSchedule(letter?.replayEvent, h.deps)).resolves.toMatchObject({
+      outcome: 'triggered',
+      runId: 'sched__daily-sales__morning__20261126T060000Z',
+    });
+    expect(h.triggers[0]?.conf).toMatchObject({ morning: true });
   });
 
   it('gives a retried tick the same run id', async () => {

@@ -20,8 +20,10 @@ import {
   DagPausedError,
   DagRunConflictError,
   EnvironmentUnavailableError,
+  UnconfirmedConflictError,
 } from './errors.ts';
 import type { RestRequest, RestResponse, RestTransport } from './invoke-rest-api.ts';
+import { logicalDateFor } from './logical-dates.ts';
 import { type ApiVersion, apiVersionFor, supportsInvokeRestApi } from './versions.ts';
 
 export interface EnvironmentInfo {
@@ -41,6 +43,11 @@ export interface TriggerRequest {
   /** What to do when the DAG is paused: fail loudly (default) or unpause it first. */
   onPaused?: PausedPolicy;
   note?: string;
+  /**
+   * When the trigger happened (ISO 8601: the S3 event time, the scheduled time). On Airflow 2 the
+   * run's logical date is this second plus a run-id-derived microsecond offset (logical-dates.ts).
+   */
+  anchorTime?: string;
 }
 
 export interface TriggerResult {
@@ -67,6 +74,8 @@ export interface AirflowClientOptions {
   /** How long a DAG's paused state is trusted; keeps the warm path at one call per trigger. */
   pausedTtlMs?: number;
   onRetry?: (info: { environment: string; attempt: number; error: string }) => void;
+  /** A 409 that was not our run (a logical date another run holds); the trigger tries again. */
+  onConflict?: (info: { environment: string; dagId: string; runId: string; attempt: number }) => void;
 }
 
 export interface AirflowClient {
@@ -85,6 +94,9 @@ export interface AirflowClient {
  * /api/v2) is at most 64 characters. Longer paths (long DAG ids) go through the CLI endpoint.
  */
 export const MAX_REST_PATH = 64;
+
+/** Tries (each with its own logical date) before an unconfirmed conflict is reported. */
+export const MAX_CONFLICT_ATTEMPTS = 4;
 
 const DEFAULT_RETRY: RetryOptions = { retries: 3, minTimeoutMs: 200, maxTimeoutMs: 2_000 };
 
@@ -211,6 +223,85 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
     paused.set(`${name}\u0000${dagId}`, { paused: value, expiresAt: now() + pausedTtl });
   }
 
+  /**
+   * Ask Airflow to create the run once. `conflict` means Airflow answered 409 (or the CLI's
+   * DagRunAlreadyExists): an existing run holds our run id, *or* (Airflow 2) our logical date.
+   */
+  async function createRun(
+    info: EnvironmentInfo,
+    request: TriggerRequest,
+    logicalDate: string | undefined,
+  ): Promise<'created' | 'conflict'> {
+    const name = info.name;
+    const runsPath = `${dagPath(request.dagId)}/dagRuns`;
+    if (info.transport === 'rest' && runsPath.length <= MAX_REST_PATH) {
+      const body: Record<string, unknown> = { dag_run_id: request.runId, conf: request.conf };
+      // Airflow 3 requires logical_date in the request (null: no logical date, so no clash on it).
+      body.logical_date = info.apiVersion === 'v2' ? null : logicalDate;
+      if (request.note !== undefined) body.note = request.note;
+      const response = await rest(name, { method: 'POST', path: runsPath, body });
+      if (response.status === 409) return 'conflict';
+      expectOk(name, request.dagId, response, 'trigger DAG run');
+      return 'created';
+    }
+    const command = [
+      'dags trigger',
+      shellQuote(request.dagId),
+      '-r',
+      shellQuote(request.runId),
+      '-c',
+      shellQuote(JSON.stringify(request.conf)),
+      // The CLI zeroes microseconds unless told not to, which would undo the distinct date.
+      ...(logicalDate === undefined ? [] : ['-e', shellQuote(logicalDate), '--no-replace-microseconds']),
+      '-o json',
+    ].join(' ');
+    const { stdout, stderr } = await cli(name, command);
+    const runs = parseJsonList(stdout) as Array<{ dag_run_id?: string; run_id?: string }> | undefined;
+    if (runs?.some((run) => (run.dag_run_id ?? run.run_id) === request.runId)) return 'created';
+    if (/DagRunAlreadyExists|already exists/i.test(stderr)) return 'conflict';
+    if (/DagNotFound|could not be found|not found/i.test(stderr)) {
+      throw new DagNotFoundError(`DAG ${request.dagId} was not found in environment ${name}`, {
+        context: { dagId: request.dagId },
+      });
+    }
+    throw new AirflowRequestError(
+      `Airflow CLI on ${name} did not trigger ${request.dagId}: ${lastLine(stderr) || 'no run in the output'}`,
+      { context: { dagId: request.dagId } },
+    );
+  }
+
+  /**
+   * Whether a run with this id exists: the only proof that a conflict is our own earlier trigger.
+   * Through InvokeRestApi when the run's path fits its 64 characters, otherwise through the CLI
+   * endpoint (`dags list-runs`), never by trusting the conflict.
+   */
+  async function runExists(info: EnvironmentInfo, dagId: string, runId: string): Promise<boolean> {
+    const name = info.name;
+    const runPath = `${dagPath(dagId)}/dagRuns/${encodeURIComponent(runId)}`;
+    if (info.transport === 'rest' && runPath.length <= MAX_REST_PATH) {
+      const response = await rest(name, { method: 'GET', path: runPath });
+      if (response.status === 200) return true;
+      if (response.status === 404) return false;
+      expectOk(name, dagId, response, 'read DAG run of');
+      return false;
+    }
+    // Airflow 2 names the DAG with -d; Airflow 3 takes it as the positional argument.
+    const dag = shellQuote(dagId);
+    const command =
+      info.apiVersion === 'v2' ? `dags list-runs ${dag} -o json` : `dags list-runs -d ${dag} -o json`;
+    const { stdout, stderr } = await cli(name, command);
+    const runs = parseJsonList(stdout) as Array<{ run_id?: string; dag_run_id?: string }> | undefined;
+    if (runs) return runs.some((run) => (run.run_id ?? run.dag_run_id) === runId);
+    if (/does not exist|not found/i.test(stderr)) {
+      throw new DagNotFoundError(`DAG ${dagId} was not found in environment ${name}`, { context: { dagId } });
+    }
+    // No parseable answer is no proof either way: let the caller retry the whole trigger.
+    throw new AirflowServerError(
+      `Airflow CLI on ${name} could not list the runs of ${dagId} to confirm run ${runId}: ${lastLine(stderr) || 'no output'}`,
+      { context: { dagId } },
+    );
+  }
+
   async function triggerDagRun(name: string, request: TriggerRequest): Promise<TriggerResult> {
     const info = await environment(name);
     let unpaused = false;
@@ -224,58 +315,24 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
       await setPaused(name, request.dagId, false);
       unpaused = true;
     }
-    const runsPath = `${dagPath(request.dagId)}/dagRuns`;
-    if (info.transport === 'rest' && runsPath.length <= MAX_REST_PATH) {
-      const body: Record<string, unknown> = { dag_run_id: request.runId, conf: request.conf };
-      // Airflow 3 requires logical_date in the request (null lets it pick none).
-      if (info.apiVersion === 'v2') body.logical_date = null;
-      if (request.note !== undefined) body.note = request.note;
-      // Airflow 2 answers 409 both for an existing run id and for a logical date another run
-      // already holds (unique per DAG). Only the first means "done": confirm by reading the run.
-      for (let attempt = 1; ; attempt += 1) {
-        const response = await rest(name, { method: 'POST', path: runsPath, body });
-        if (response.status !== 409) {
-          expectOk(name, request.dagId, response, 'trigger DAG run');
-          return { outcome: 'triggered', runId: request.runId, unpaused };
-        }
-        const runPath = `${runsPath}/${encodeURIComponent(request.runId)}`;
-        // Too long to read back through InvokeRestApi: trust the conflict (run ids are unique per trigger).
-        if (runPath.length > MAX_REST_PATH)
-          return { outcome: 'already-exists', runId: request.runId, unpaused };
-        const existing = await rest(name, { method: 'GET', path: runPath });
-        if (existing.status === 200) return { outcome: 'already-exists', runId: request.runId, unpaused };
-        if (attempt >= 3) {
-          throw new AirflowServerError(
-            `Airflow on ${name} kept refusing a new run of ${request.dagId} with 409 although run ${request.runId} does not exist (logical date collision)`,
-            { status: 409, context: { dagId: request.dagId } },
-          );
-        }
+    // A 409 is "done" only once the run id is read back. Otherwise (Airflow 2) another run holds
+    // our logical date: move to the next deterministic slot and try again; give up loudly.
+    for (let attempt = 1; attempt <= MAX_CONFLICT_ATTEMPTS; attempt += 1) {
+      const logicalDate =
+        info.apiVersion === 'v1'
+          ? logicalDateFor(request.runId, attempt, request.anchorTime, now())
+          : undefined;
+      if ((await createRun(info, request, logicalDate)) === 'created') {
+        return { outcome: 'triggered', runId: request.runId, unpaused };
       }
+      if (await runExists(info, request.dagId, request.runId)) {
+        return { outcome: 'already-exists', runId: request.runId, unpaused };
+      }
+      options.onConflict?.({ environment: name, dagId: request.dagId, runId: request.runId, attempt });
     }
-    const command = [
-      'dags trigger',
-      shellQuote(request.dagId),
-      '-r',
-      shellQuote(request.runId),
-      '-c',
-      shellQuote(JSON.stringify(request.conf)),
-      '-o json',
-    ].join(' ');
-    const { stdout, stderr } = await cli(name, command);
-    const runs = parseJsonList(stdout) as Array<{ dag_run_id?: string; run_id?: string }> | undefined;
-    if (runs?.some((run) => (run.dag_run_id ?? run.run_id) === request.runId)) {
-      return { outcome: 'triggered', runId: request.runId, unpaused };
-    }
-    if (/DagRunAlreadyExists|already exists/i.test(stderr))
-      return { outcome: 'already-exists', runId: request.runId, unpaused };
-    if (/DagNotFound|could not be found|not found/i.test(stderr)) {
-      throw new DagNotFoundError(`DAG ${request.dagId} was not found in environment ${name}`, {
-        context: { dagId: request.dagId },
-      });
-    }
-    throw new AirflowRequestError(
-      `Airflow CLI on ${name} did not trigger ${request.dagId}: ${lastLine(stderr) || 'no run in the output'}`,
-      { context: { dagId: request.dagId } },
+    throw new UnconfirmedConflictError(
+      `Airflow on ${name} refused run ${request.runId} of ${request.dagId} with a conflict ${MAX_CONFLICT_ATTEMPTS} times although no run with that id exists (another run holds the logical date); nothing was triggered`,
+      { status: 409, context: { dagId: request.dagId, runId: request.runId } },
     );
   }
 

@@ -1,7 +1,7 @@
 /**
  * What can go wrong when we ask Airflow to do something. The trigger functions decide per
- * class: a conflict is success (the run exists already), throttling and server errors are
- * retried, everything else is reported with its reason.
+ * class: a conflict is success only once the run with our id is read back (the client does
+ * that), throttling and server errors are retried, everything else is reported with its reason.
  */
 import { type ErrorContext, MwaaOpsError } from '../errors.ts';
 
@@ -45,6 +45,18 @@ export class DagRunConflictError extends AirflowError {
   constructor(message: string, options: AirflowErrorOptions = {}) {
     super(message, options);
     this.name = 'DagRunConflictError';
+  }
+}
+
+/**
+ * Airflow kept answering 409 for a new run although no run with our run id exists (Airflow 2: other
+ * runs held every logical date we tried). Not a duplicate: nothing ran, so the trigger is
+ * dead-lettered with this reason rather than counted as done.
+ */
+export class UnconfirmedConflictError extends AirflowError {
+  constructor(message: string, options: AirflowErrorOptions = {}) {
+    super(message, options);
+    this.name = 'UnconfirmedConflictError';
   }
 }
 

@@ -1,5 +1,6 @@
 /** The Airflow client: one per container, built from the shared AWS clients. */
 import { endpointFor, mwaaClient, shared as sharedClient } from '../aws-clients.ts';
+import { logger } from '../observability.ts';
 import { createCliTransport } from './cli-transport.ts';
 import { type AirflowClient, createAirflowClient } from './client.ts';
 import { createInvokeRestApiTransport } from './invoke-rest-api.ts';
@@ -25,6 +26,11 @@ export function airflowClient(env: NodeJS.ProcessEnv = process.env): AirflowClie
       ...(endpoint === undefined ? {} : { endpoint }),
     }),
     cli: createCliTransport({ mwaa }),
+    // A 409 that was not our run is worth a line: it means runs of the DAG share logical dates.
+    onConflict: (info) =>
+      logger.warn('Airflow answered 409 but no run has our id (logical date taken); trying the next date', {
+        ...info,
+      }),
   });
   return shared;
 }

@@ -22,8 +22,14 @@ export function s3RunId(flowId: string, object: S3ObjectRef): string {
   return `s3__${flowId}__${digest(object.bucket, object.key, identity)}`;
 }
 
-/** One scheduled time = one run, however often Scheduler or Lambda retries the invocation. */
-export function scheduleRunId(flowId: string, scheduledTime: string): string {
+/**
+ * One scheduled time of one schedule = one run, however often Scheduler or Lambda retries the
+ * invocation. The schedule's name is part of the id: two schedules of a flow that fire at the same
+ * instant are two runs, each with its own conf (without the name the second would look like a
+ * repeated tick of the first and be dropped). Input without a schedule name (an EventBridge rule
+ * passing `time`) keeps the short form.
+ */
+export function scheduleRunId(flowId: string, scheduledTime: string, scheduleName?: string): string {
   const parsed = new Date(scheduledTime);
   if (Number.isNaN(parsed.getTime()))
     throw new TypeError(`scheduledTime is not a timestamp: "${scheduledTime}"`);
@@ -31,5 +37,11 @@ export function scheduleRunId(flowId: string, scheduledTime: string): string {
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
-  return `sched__${flowId}__${stamp}`;
+  // Airflow's default run id pattern is ^[A-Za-z0-9_.~:+-]+$: a name outside it would be refused.
+  if (scheduleName !== undefined && !/^[0-9a-zA-Z_.-]{1,128}$/.test(scheduleName)) {
+    throw new TypeError(`scheduleName must be letters, digits, -, _ or . (got "${scheduleName}")`);
+  }
+  return scheduleName === undefined
+    ? `sched__${flowId}__${stamp}`
+    : `sched__${flowId}__${scheduleName}__${stamp}`;
 }

@@ -21,6 +21,16 @@ export function scheduleName(flowId: string, name: string): string {
   return `${flowId}${SCHEDULE_NAME_SEPARATOR}${name}`;
 }
 
+/**
+ * The flow's own name for a schedule named in a tick: schedules created by `mwaa-ops flows` pass
+ * the short name (`morning`), a hand-made Scheduler target may pass the full one
+ * (`<flowId>--morning`); both mean the same schedule and so the same run id.
+ */
+export function flowScheduleName(flowId: string, name: string): string {
+  const prefix = `${flowId}${SCHEDULE_NAME_SEPARATOR}`;
+  return name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : name;
+}
+
 /** The schedules a flow needs; a disabled flow keeps its schedules, disabled. */
 export function desiredSchedules(flow: Flow): DesiredSchedule[] {
   return flow.schedules.map((schedule) => ({

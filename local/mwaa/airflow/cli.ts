@@ -4,6 +4,7 @@
  * 200 even when the command fails, and stderr usually carries harmless Python warnings — which
  * is why callers must decide from parsed `-o json` output, never from the status alone.
  */
+import { airflowDate, zeroMicroseconds } from './dates.ts';
 import { type AirflowInstance, DagNotFoundError } from './instance.ts';
 import { DagRunAlreadyExistsError, type Row } from './metadata-store.ts';
 import { ShellSyntaxError, shellWords } from './shell-words.ts';
@@ -177,10 +178,19 @@ function dispatch(airflow: AirflowInstance, args: string[]): string {
     }
     const runId = options.get('run-id');
     const date = options.get('logical-date') ?? options.get('exec-date');
+    let logicalDate = typeof date === 'string' ? airflowDate(date) : undefined;
+    if (typeof date === 'string' && logicalDate === undefined) {
+      throw new UsageError(`argument -e/--exec-date: invalid parse value: '${date}'`);
+    }
+    // Airflow 2's trigger_dag zeroes the microseconds of the date (given or now) unless
+    // --no-replace-microseconds: triggers in the same second share a logical date and collide.
+    if (!v3 && options.get('no-replace-microseconds') !== true) {
+      logicalDate = zeroMicroseconds(logicalDate ?? new Date(airflow.clock.now()).toISOString());
+    }
     const run = airflow.triggerDagRun(dagId, {
       runId: typeof runId === 'string' ? runId : undefined,
       conf,
-      logicalDate: typeof date === 'string' ? new Date(date).toISOString().replace('Z', '+00:00') : undefined,
+      logicalDate,
       triggeredBy: 'cli',
     });
     const logical = run[airflow.store.dateColumn];

@@ -140,6 +140,8 @@ export interface AirflowInspector {
 
 export interface AirflowInstance extends AirflowInspector {
   readonly flavor: AirflowFlavor;
+  /** The emulated clock the instance keeps time with (the CLI's "now"). */
+  readonly clock: Clock;
   setPaused(dagId: string, paused: boolean): void;
   /** Change the Airflow version in place (the upgrade's database migration). */
   setVersion(version: string): void;
@@ -287,6 +289,7 @@ export function createAirflowInstance(options: {
 
   const instance: AirflowInstance = {
     environment,
+    clock,
     get version() {
       return flavor.version;
     },
@@ -330,14 +333,14 @@ export function createAirflowInstance(options: {
       const nowIso = iso(now);
       const logical = trigger.logicalDate === undefined ? nowIso : trigger.logicalDate;
       const runId = trigger.runId ?? `manual__${logical ?? nowIso}`;
-      if (getRun(dagId, runId)) {
-        throw new DagRunAlreadyExistsError(`A DAG Run already exists for DAG ${dagId} with run id ${runId}`);
-      }
+      // Airflow's own wording (DagRunAlreadyExists), whichever of the two keys clashed.
+      const clash = `A DAG Run already exists for DAG ${dagId} at ${logical} with run id ${runId}`;
+      if (getRun(dagId, runId)) throw new DagRunAlreadyExistsError(clash);
       if (
         flavor.major === 2 &&
         store.get('SELECT 1 FROM dag_run WHERE dag_id = ? AND execution_date = ?', dagId, logical)
       ) {
-        throw new DagRunAlreadyExistsError(`A DAG Run already exists for DAG ${dagId} at ${logical}`);
+        throw new DagRunAlreadyExistsError(clash);
       }
       store.insert('dag_run', {
         dag_id: dagId,

@@ -9,6 +9,7 @@
  * that fail validation.
  */
 import type { AirflowRole } from '../tokens.ts';
+import { airflowDate, pythonIsoformat } from './dates.ts';
 import type { AirflowInstance } from './instance.ts';
 import { DagRunAlreadyExistsError, type Row } from './metadata-store.ts';
 import {
@@ -289,19 +290,28 @@ function triggerRun(airflow: AirflowInstance, dagId: string, request: RestReques
         orig_error: `UNIQUE constraint failed: dag_run.dag_id, dag_run.run_id`,
       });
     }
+    // Airflow 2 (post_dag_run) reads one run matching the run id *or* the logical date and
+    // names the logical date whenever that run holds it: a 409 alone never says which clashed.
+    const holder = store.get(
+      `SELECT run_id, ${store.dateColumn} AS logical FROM dag_run WHERE dag_id = ? AND (run_id = ? OR ${store.dateColumn} = ?) LIMIT 1`,
+      dagId,
+      runId ?? null,
+      logicalDate ?? null,
+    );
+    const sameDate = holder !== undefined && logicalDate !== undefined && holder.logical === logicalDate;
     throw conflict(
-      byId
-        ? `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`
-        : `DAGRun with DAG ID: '${dagId}' and DAGRun logical date: '${logicalDate}' already exists`,
+      sameDate || !byId
+        ? `DAGRun with DAG ID: '${dagId}' and DAGRun logical date: '${pythonIsoformat(String(holder?.logical ?? logicalDate))}' already exists`
+        : `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`,
     );
   }
 }
 
+/** A client's datetime, microseconds kept (Airflow's timestamptz does), or Airflow's 400. */
 function normaliseDate(value: unknown): string {
-  const ms = Date.parse(String(value));
-  if (typeof value !== 'string' || Number.isNaN(ms))
-    throw badRequest(`{'logical_date': ['Not a valid datetime.']}`);
-  return new Date(ms).toISOString().replace('Z', '+00:00');
+  const date = typeof value === 'string' ? airflowDate(value) : undefined;
+  if (date === undefined) throw badRequest(`{'logical_date': ['Not a valid datetime.']}`);
+  return date;
 }
 
 function variables(
