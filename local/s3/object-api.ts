@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { xmlEscape } from '../core/http.ts';
 import type { ObjectChange, S3EventName } from './events.ts';
+import type { sendS3Error } from './index.ts';
 import { compareKeys, MAX_KEY_BYTES, type ObjectStore, type ObjectVersion } from './object-store.ts';
 import type { S3Request } from './operations.ts';
 
@@ -33,14 +34,7 @@ export interface ObjectApiDeps {
   store: ObjectStore;
   bucketExists(bucket: string): Promise<boolean>;
   notify(change: ObjectChange): void;
-  sendError(
-    res: ServerResponse,
-    method: string,
-    status: number,
-    code: string,
-    message: string,
-    resource: string,
-  ): void;
+  sendError: typeof sendS3Error;
   requestId(): string;
 }
 

@@ -16,6 +16,7 @@ import { createFlowRepository } from '../../functions/shared/flows/repository.ts
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
+import { s3Record } from '../helpers/s3-events.ts';
 
 let cloud: LocalCloud;
 let sqs: SQSClient;
@@ -35,21 +36,6 @@ async function putFlow(input: FlowInput) {
     { marshallOptions: { removeUndefinedValues: true } },
   );
   await createFlowRepository({ ddb, tableName: cloud.ref('FlowsTable') }).put(checked.flow);
-}
-
-function s3Record(key: string, sequencer: string) {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventTime: '2026-11-26T10:00:00.000Z',
-    eventName: 'ObjectCreated:Put',
-    s3: {
-      s3SchemaVersion: '1.0',
-      bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
-      object: { key, size: 3, eTag: 'abc', sequencer },
-    },
-  };
 }
 
 /** The bodies waiting in the queue, without taking them (visibility 0). */
@@ -86,8 +72,8 @@ afterAll(async () => {
 
 describe('mwaa-ops dlq on the local cloud', () => {
   it('lists dead letters, replays them once the cause is fixed, and a second replay starts nothing twice', async () => {
-    await cloud.invoke('S3DagTriggerFunction', { Records: [s3Record('late/a.csv', '0001')] });
-    const wrapped = { Records: [s3Record('late/b.csv', '0002')] };
+    await cloud.invoke('S3DagTriggerFunction', { Records: [s3Record(bucket, 'late/a.csv', '0001')] });
+    const wrapped = { Records: [s3Record(bucket, 'late/b.csv', '0002')] };
     await cloud.invoke('S3DagTriggerFunction', {
       Records: [{ eventSource: 'aws:sqs', messageId: 'm-1', body: JSON.stringify(wrapped) }],
     });
@@ -97,7 +83,7 @@ describe('mwaa-ops dlq on the local cloud', () => {
       scheduledTime: '2026-11-26T06:00:00Z',
       conf: { mode: 'morning' },
     });
-    const undecodable = { ...s3Record('%E0%A4%A', '0003') };
+    const undecodable = { ...s3Record(bucket, '%E0%A4%A', '0003') };
     await cloud.invoke('S3DagTriggerFunction', { Records: [undecodable] });
 
     const waiting = await bodies();
@@ -107,7 +93,7 @@ describe('mwaa-ops dlq on the local cloud', () => {
       expect.arrayContaining([
         expect.objectContaining({
           errorName: 'DagNotFoundError',
-          replayEvent: { Records: [s3Record('late/a.csv', '0001')] },
+          replayEvent: { Records: [s3Record(bucket, 'late/a.csv', '0001')] },
         }),
         expect.objectContaining({ errorName: 'DagNotFoundError', replayEvent: wrapped }),
         expect.objectContaining({

@@ -16,6 +16,7 @@ import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { airflowDate } from '../../local/mwaa/airflow/dates.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
+import { s3EventKey, s3Record } from '../helpers/s3-events.ts';
 
 const BURST_FLOW = 'pos-export-eu-central-daily-01';
 const BURST_DAG = 'load_pos_export_eu_central_d01';
@@ -61,22 +62,7 @@ async function deadLetters(): Promise<Array<Record<string, unknown>>> {
 }
 
 function s3Event(key: string, sequencer: string, bucketName = bucket) {
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2026-11-26T10:00:00.000Z',
-        eventName: 'ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` },
-          object: { key: encodeURIComponent(key).replace(/%20/g, '+'), size: 3, eTag: 'abc', sequencer },
-        },
-      },
-    ],
-  };
+  return { Records: [s3Record(bucketName, s3EventKey(key), sequencer)] };
 }
 
 beforeAll(async () => {
