@@ -110,7 +110,15 @@ describe('mwaa-ops env upgrade', () => {
 
   it('follows with --wait: steps once each, MWAA status changes, exit 0 on success', async () => {
     // Each poll sees the history so far (cumulative), as GetExecutionHistory returns it.
-    const start = ['ApplyDefaults', 'TakeLock', 'ValidateVersionChange', 'Backup'];
+    const start = [
+      'ApplyDefaults',
+      'ValidateSecondsRange',
+      'FormatSeconds',
+      'ValidateWholeSeconds',
+      'TakeLock',
+      'ValidateVersionChange',
+      'Backup',
+    ];
     const updating = [...start, 'UpdateEnvironment', 'WaitForUpdate'];
     const polled = [...updating, 'CheckUpdate', 'WaitForUpdate', 'CheckUpdate', 'WaitForUpdate'];
     const fake = fakeOps('2.10.3', [
@@ -128,7 +136,14 @@ describe('mwaa-ops env upgrade', () => {
     expect(result.stdout).toContain('MWAA: UPDATING (Airflow 2.10.3)');
     expect(result.stdout).toContain('MWAA: CREATING_SNAPSHOT');
     expect(result.stdout.match(/WaitForUpdate/g)).toBeNull();
-    expect(result.stdout).not.toContain('ApplyDefaults');
+    for (const bookkeeping of [
+      'ApplyDefaults',
+      'ValidateSecondsRange',
+      'FormatSeconds',
+      'ValidateWholeSeconds',
+    ]) {
+      expect(result.stdout).not.toContain(bookkeeping);
+    }
     expect(result.stdout).toContain('→ taking the environment lock');
     expect(result.stdout).toContain('SUCCEEDED {"airflowVersion":"2.11.0"}');
   });
