@@ -9,7 +9,8 @@
  *           → active-dags.json → pause the active DAGs → one table file per table → manifest LAST
  *           → SendTaskSuccess({backupId, manifestKey, tables, activeDags}); on failure unpause
  *           what it paused and SendTaskFailure.
- *   import: verify the backup (manifest, sizes, SHA-256) → one SQLite transaction: tables in
+ *   import: the manifest's bytes have conf.backup.manifestSha256 (when given) → verify the
+ *           backup (manifest, sizes, SHA-256) → one SQLite transaction: tables in
  *           dependency order, generated keys re-drawn and references rewritten, variables /
  *           connections / pools replaced, a marker log row → counts equal the manifest →
  *           previously active DAGs unpaused, previously paused ones paused (placeholder rows for DAGs the environment has not
@@ -207,6 +208,8 @@ interface TransferConf {
   backupId: string;
   environment: string;
   executionArn: string;
+  /** Import: SHA-256 of the manifest bytes the workflow verified and recorded (optional). */
+  manifestSha256?: string;
 }
 
 function readConf(conf: Record<string, unknown>): TransferConf {
@@ -223,7 +226,14 @@ function readConf(conf: Record<string, unknown>): TransferConf {
     if (typeof value !== 'string' || value === '')
       throw new TransferFailure('MwaaOps.InvalidConf', `The DAG run conf lacks ${key}`);
   }
-  return out as TransferConf;
+  const digest = backup.manifestSha256;
+  if (digest === undefined) return out as TransferConf;
+  if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))
+    throw new TransferFailure(
+      'MwaaOps.InvalidConf',
+      'conf.backup.manifestSha256 must be 64 lowercase hex digits',
+    );
+  return { ...(out as TransferConf), manifestSha256: digest };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
@@ -523,12 +533,19 @@ async function runImport(
   await options.beat();
   let verified: Awaited<ReturnType<typeof verifyBackup>>;
   try {
-    verified = await verifyBackup(backup, { environment: conf.environment, backupId: conf.backupId });
+    verified = await verifyBackup(backup, {
+      environment: conf.environment,
+      backupId: conf.backupId,
+      manifestSha256: conf.manifestSha256,
+    });
   } catch (error) {
+    const refusal = error instanceof BackupRefused ? error.refusal : undefined;
     throw new TransferFailure(
-      error instanceof BackupRefused && error.refusal === 'not-committed'
+      refusal === 'not-committed'
         ? 'MwaaOps.BackupNotCommitted'
-        : 'MwaaOps.BackupIncompatible',
+        : refusal === 'not-the-verified-manifest'
+          ? 'MwaaOps.BackupTampered'
+          : 'MwaaOps.BackupIncompatible',
       (error as Error).message,
     );
   }
