@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -80,6 +79,6 @@ def parse_conf(conf: Optional[Mapping[str, Any]]) -> TransferConf:
 def _manifest_sha256(value: Any) -> Optional[str]:
     if value is None:
         return None
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+    if not isinstance(value, str) or len(value) != 64 or not set(value) <= set("0123456789abcdef"):
         raise InvalidConf("conf.backup.manifestSha256 must be 64 lowercase hex digits")
     return value
