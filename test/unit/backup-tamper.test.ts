@@ -70,9 +70,10 @@ async function rewriteConsistently(store: ReturnType<typeof createMemoryBackupSt
   await putJson(store, 'manifest.json', manifest);
 }
 
-function deps(options: { environment?: object; item?: object } = {}) {
+function deps(options: { environment?: object; item?: object; airflowVersion?: string } = {}) {
   const store = createMemoryBackupStore('bk', PREFIX);
   const mwaaCalls: string[] = [];
+  const answers: Array<{ name: string; input: Record<string, unknown> }> = [];
   const triggers: Array<{ conf: Record<string, unknown> }> = [];
   const d: TransferDeps = {
     mwaa: {
@@ -86,12 +87,17 @@ function deps(options: { environment?: object; item?: object } = {}) {
         return {};
       }) as TransferDeps['mwaa']['send'],
     },
-    sfn: { send: (async () => ({})) as TransferDeps['sfn']['send'] },
+    sfn: {
+      send: (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        answers.push({ name: command.constructor.name, input: command.input });
+        return {};
+      }) as TransferDeps['sfn']['send'],
+    },
     ddb: { send: (async () => ({ Item: options.item })) as TransferDeps['ddb']['send'] },
     airflow: {
       environment: async (name: string) => ({
         name,
-        airflowVersion: '2.10.3',
+        airflowVersion: options.airflowVersion ?? '2.10.3',
         apiVersion: 'v1' as const,
         transport: 'rest' as const,
       }),
@@ -107,7 +113,7 @@ function deps(options: { environment?: object; item?: object } = {}) {
     environmentsTable: 'environments',
     log: { info: () => undefined, warn: () => undefined } as unknown as TransferDeps['log'],
   };
-  return { deps: d, store, mwaaCalls, triggers };
+  return { deps: d, store, mwaaCalls, triggers, answers };
 }
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
@@ -277,4 +283,34 @@ describe('Function: metadata-transfer against the registry', () => {
     );
     expect(bad.name).toBe('ValidationError');
   });
+
+  it('on 3.x the REST restore refuses a manifest that is not the recorded one, and answers the token with it', async () => {
+    const { deps: d, store, answers } = deps({ airflowVersion: '3.0.6' });
+    const recorded = await committed(store, sanitizeSnapshot(ENVIRONMENT));
+    await rewriteManifestActiveDags(store);
+    const result = await handleTransfer(
+      {
+        action: 'import',
+        ...where,
+        executionArn: 'arn:aws:states:us-east-1:1:execution:resume:resume-dev-1',
+        taskToken: 't',
+        expectedManifestSha256: recorded.manifestSha256,
+      },
+      d,
+    );
+    expect(result).toEqual({ mode: 'rest', answered: 'failure', error: 'BackupTamperedError' });
+    expect(answers).toEqual([
+      expect.objectContaining({
+        name: 'SendTaskFailureCommand',
+        input: expect.objectContaining({ error: 'BackupTamperedError' }),
+      }),
+    ]);
+  });
 });
+
+/** A consistent rewrite of the manifest alone: every checksum still right. */
+async function rewriteManifestActiveDags(store: ReturnType<typeof createMemoryBackupStore>) {
+  const manifest = JSON.parse(Buffer.from(store.objects.get('manifest.json') as Uint8Array).toString());
+  manifest.activeDags = [];
+  await putJson(store, 'manifest.json', manifest);
+}
