@@ -22,7 +22,7 @@
  * MetadataTransferFunction verifies these backups, and must be able to disagree.
  *
  * Faults for tests: `faults.set(env, 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' |
- * 'import-fails')`, in force until `faults.clear(env)`.
+ * 'import-fails' | 'rewrite-snapshot')`, in force until `faults.clear(env)`.
  *
  * @example
  * const transfer = installTransferDags(mwaa, { s3, sfn });
@@ -67,7 +67,13 @@ export const EXPORT_DAG_ID = 'mwaa_ops_export';
 export const IMPORT_DAG_ID = 'mwaa_ops_import';
 const isTransferDag = (dagId: string) => dagId === EXPORT_DAG_ID || dagId === IMPORT_DAG_ID;
 
-export type TransferFault = 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' | 'import-fails';
+export type TransferFault =
+  | 'export-fails'
+  | 'no-heartbeat'
+  | 'corrupt-checksum'
+  | 'import-fails'
+  /** The export (running as the execution role) rewrites environment.json, manifest to match. */
+  | 'rewrite-snapshot';
 
 /** Injected failures per environment, in force until cleared. */
 export interface TransferFaults {
@@ -498,6 +504,10 @@ async function runExport(
     await options.beat();
   }
   // The workflow's snapshot step wrote environment.json before the export started.
+  if (options.fault === 'rewrite-snapshot') {
+    const written = await readJson<Record<string, unknown>>(backup, SNAPSHOT);
+    await writeJson(backup, SNAPSHOT, { ...written, DagS3Path: 'rewritten/dags' });
+  }
   const snapshot = await backup.get(SNAPSHOT);
   const manifest = newManifest({
     backupId: conf.backupId,

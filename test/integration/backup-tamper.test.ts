@@ -229,4 +229,27 @@ describe('A rewritten backup does not steer the resume (Airflow 2.x)', () => {
       error: 'InvalidInputError',
     });
   }, 60_000);
+
+  it('a pause whose export rewrites environment.json deletes nothing and records nothing', async () => {
+    counter += 1;
+    const name = `tamper-${counter}`;
+    await mwaaApi.send(new CreateEnvironmentCommand(createEnvironmentInput(name, '2.10.3') as never));
+    await until(async () => (await status(name)) === 'AVAILABLE');
+    mwaa.airflow(name).addDag('etl_daily', { paused: false });
+    // What a DAG of the environment could do: its role may write its own backup prefix.
+    transfer.faults.set(name, 'rewrite-snapshot');
+    const pause = await run('PauseEnvironmentStateMachine', { environment: name });
+    expect({ status: pause.status, error: pause.error }).toEqual({
+      status: 'FAILED',
+      error: 'BackupTamperedError',
+    });
+    expect(pause.cause).toContain('environment.json');
+    expect(await status(name)).toBe('AVAILABLE');
+    const item = await registry(name);
+    expect(item?.lastVerifiedBackup).toBeUndefined();
+    expect(item?.lock).toBeUndefined();
+    expect(mwaa.airflow(name).store.get('SELECT is_paused FROM dag WHERE dag_id = ?', 'etl_daily')).toEqual({
+      is_paused: 0,
+    });
+  }, 120_000);
 });
