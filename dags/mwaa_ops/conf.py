@@ -22,6 +22,9 @@ class TransferConf:
     unpause_on_failure: bool = False
     #: cap on one batch of rows in bytes (None: the package default, 16 MiB)
     batch_bytes: Optional[int] = None
+    #: import only: SHA-256 of the manifest bytes the workflow verified and recorded in
+    #: EnvironmentsTable (``backup.manifestSha256``); a manifest with other bytes is refused
+    manifest_sha256: Optional[str] = None
 
 
 def _text(value: Any, name: str, required: bool = True) -> Optional[str]:
@@ -69,4 +72,13 @@ def parse_conf(conf: Optional[Mapping[str, Any]]) -> TransferConf:
         kms_key_id=_text(backup.get("kmsKeyId"), "backup.kmsKeyId", required=False),
         unpause_on_failure=unpause,
         batch_bytes=batch_bytes,
+        manifest_sha256=_manifest_sha256(backup.get("manifestSha256")),
     )
+
+
+def _manifest_sha256(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 64 or not set(value) <= set("0123456789abcdef"):
+        raise InvalidConf("conf.backup.manifestSha256 must be 64 lowercase hex digits")
+    return value

@@ -1,7 +1,8 @@
 """Import a verified backup into an Airflow 2.x metadata database (docs/backup-format.md).
 
-1. The manifest must exist (a backup without one is incomplete) and every file must match its
-   size and SHA-256 *before* the database is touched.
+1. The manifest must exist (a backup without one is incomplete), have the SHA-256 the workflow
+   recorded when it verified the backup (``conf.backup.manifestSha256``, when given), and every
+   file must match its size and SHA-256 *before* the database is touched.
 2. One transaction: every DAG the backup knows gets its row (a placeholder if the target has not
    parsed it yet) and is paused; tables in dependency order, in batches capped by rows and bytes;
    generated keys re-drawn from the target's own sequences and every reference rewritten through
@@ -44,8 +45,23 @@ from . import IMPORT_DAG_ID, TRANSFER_DAG_IDS
 from .batching import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, byte_batches
 from .conf import TransferConf
 from .dag_state import set_states, unpause
-from .errors import BackupIncompatible, BackupNotCommitted, CountMismatch, TransferError, describe_failure
-from .format import check_file, decode_binary, is_json_null, iter_table_file, iter_table_file_sized, validate_manifest
+from .errors import (
+    BackupIncompatible,
+    BackupNotCommitted,
+    BackupReadFailed,
+    CountMismatch,
+    TransferError,
+    describe_failure,
+)
+from .format import (
+    check_file,
+    check_manifest_digest,
+    decode_binary,
+    is_json_null,
+    iter_table_file,
+    iter_table_file_sized,
+    validate_manifest,
+)
 from .heartbeat import Heartbeat, no_heartbeat
 from .s3io import BackupStore
 from .secrets import SecretsAdapter
@@ -426,11 +442,16 @@ def import_backup(
     transfer_dags = {import_dag_id, *TRANSFER_DAG_IDS}
     manifest: Optional[Dict[str, Any]] = None
     try:
-        manifest = store.get_json(MANIFEST)
-        if manifest is None:
+        raw = store.get_bytes(MANIFEST)
+        if raw is None:
             raise BackupNotCommitted(
                 f"{store.url(MANIFEST)} does not exist: the backup is incomplete and must not be restored"
             )
+        check_manifest_digest(store.url(MANIFEST), raw, conf.manifest_sha256)
+        try:
+            manifest = json.loads(raw)
+        except ValueError as error:
+            raise BackupReadFailed(f"{store.url(MANIFEST)} is not valid JSON") from error
         validate_manifest(manifest, conf.environment, conf.backup_id)
         with tempfile.TemporaryDirectory(dir=workdir, prefix="mwaa-ops-import-") as tmp:
             paths: Dict[str, str] = {}

@@ -28,6 +28,8 @@ import { parseVersion } from '../shared/airflow/versions.ts';
 import {
   ACTIVE_DAGS_FILE,
   type BackupStore,
+  BackupTamperedError,
+  BackupVerificationError,
   backupIdFor,
   backupPrefix,
   EXPORT_DAG_ID,
@@ -37,12 +39,16 @@ import {
   importRunId,
   MANIFEST_FILE,
   putJson,
+  recreationDifferences,
+  recreationFields,
   rowCounts,
   SNAPSHOT_FILE,
   sanitizeSnapshot,
+  UnrecordedBackupError,
   verifyBackup,
 } from '../shared/backup/index.ts';
-import { describeError } from '../shared/errors.ts';
+import { digest } from '../shared/backup/table-file.ts';
+import { describeError, ValidationError } from '../shared/errors.ts';
 import {
   EnvironmentNotAvailableError,
   EnvironmentRecreateError,
@@ -98,12 +104,40 @@ export async function snapshot(input: Input, deps: TransferDeps) {
       context: { status },
     });
   const snapshotKey = `${prefix}${SNAPSHOT_FILE}`;
+  const sanitized = sanitizeSnapshot(env as unknown as Record<string, unknown>);
   // A committed backup is immutable: a retry after the commit keeps the snapshot it has.
-  if ((await store.get(MANIFEST_FILE)) === undefined) {
-    await putJson(store, SNAPSHOT_FILE, sanitizeSnapshot(env as unknown as Record<string, unknown>));
-  }
-  return { snapshotKey, airflowVersion: String(env.AirflowVersion), status };
+  let body: Uint8Array | undefined;
+  if ((await store.get(MANIFEST_FILE)) === undefined) body = await putJson(store, SNAPSHOT_FILE, sanitized);
+  else body = await store.get(SNAPSHOT_FILE);
+  if (body === undefined)
+    throw new BackupVerificationError('file-missing', `${prefix}${SNAPSHOT_FILE} does not exist`, {
+      context: { file: SNAPSHOT_FILE },
+    });
+  // The digest of the bytes written here, and the recreation-critical settings read from MWAA
+  // (never from S3): the backup child records both in EnvironmentsTable, where the execution
+  // role cannot write, and resume recreates only from a snapshot that matches them.
+  return {
+    snapshotKey,
+    airflowVersion: String(env.AirflowVersion),
+    status,
+    snapshotSha256: digest(body).sha256,
+    recreation: recreationFields(sanitized),
+  };
 }
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** An optional digest input: absent or null (not checked), else 64 lowercase hex digits. */
+function optionalDigest(input: Input, field: string): string | null {
+  const value = input[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !SHA256.test(value))
+    throw new ValidationError(`${field} must be a SHA-256 in 64 lowercase hex digits, or null`);
+  return value;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** `countRunning`: DAG runs queued or running, for the bounded drain. */
 export async function countRunning(input: Input, deps: TransferDeps) {
@@ -131,6 +165,7 @@ function taskInput(input: Input, deps: TransferDeps) {
     executionArn: str(input, 'executionArn'),
     taskToken: str(input, 'taskToken'),
     heartbeatSeconds: typeof input.heartbeatSeconds === 'number' ? input.heartbeatSeconds : undefined,
+    expectedManifestSha256: optionalDigest(input, 'expectedManifestSha256'),
   };
 }
 
@@ -143,6 +178,8 @@ function dagConf(task: ReturnType<typeof taskInput>, kmsKeyArn: string | undefin
       prefix: task.prefix,
       backupId: task.backupId,
       ...(kmsKeyArn ? { kmsKeyId: kmsKeyArn } : {}),
+      // The import refuses a manifest whose bytes are not the ones verified and recorded.
+      ...(task.expectedManifestSha256 ? { manifestSha256: task.expectedManifestSha256 } : {}),
     },
     environment: task.environment,
     execution_arn: task.executionArn,
@@ -258,7 +295,11 @@ export async function importBackup(input: Input, deps: TransferDeps) {
     const { restored, archivedOnly } = await importThroughRest(
       { airflow: deps.airflow, heartbeat: heartbeatOf(deps, task.taskToken) },
       task.store,
-      { environment: task.environment, backupId: task.backupId },
+      {
+        environment: task.environment,
+        backupId: task.backupId,
+        expectedManifestSha256: task.expectedManifestSha256,
+      },
     );
     await answerToken(deps, task.taskToken, { output: { backupId: task.backupId, restored, archivedOnly } });
     deps.log.info('REST import done', { backupId: task.backupId, restored });
@@ -273,26 +314,61 @@ export async function importBackup(input: Input, deps: TransferDeps) {
 /** `verify`: the backup verifies per docs/backup-format.md, or BackupVerificationError. */
 export async function verify(input: Input, deps: TransferDeps) {
   const { environment, backupId, prefix, store } = location(input, deps);
-  const { manifest } = await verifyBackup(store, { environment, backupId });
+  const { manifest, manifestSha256, snapshotSha256 } = await verifyBackup(store, {
+    environment,
+    backupId,
+    expectedManifestSha256: optionalDigest(input, 'expectedManifestSha256'),
+    expectedSnapshotSha256: optionalDigest(input, 'expectedSnapshotSha256'),
+  });
   return {
     verified: true,
     manifestKey: `${prefix}${MANIFEST_FILE}`,
     airflowVersion: manifest.airflowVersion,
     kind: manifest.kind,
     tables: rowCounts(manifest),
+    // Computed here, by the function, from the bytes it verified: what the registry records.
+    manifestSha256,
+    snapshotSha256,
   };
 }
 
 /** `recreate`: CreateEnvironment from environment.json; an existing environment is left alone. */
 export async function recreate(input: Input, deps: TransferDeps) {
-  const { environment, store } = location(input, deps);
+  const { environment, prefix, store } = location(input, deps);
   const existing = await getEnvironment(deps, environment);
   if (existing) return { created: false, status: String(existing.Status) };
-  const snapshotInput = await getJson<Record<string, unknown>>(store, SNAPSHOT_FILE);
-  if (!snapshotInput)
+  const expectedSnapshotSha256 = optionalDigest(input, 'expectedSnapshotSha256');
+  const recorded = input.recreation ?? null;
+  if (recorded !== null && !isRecord(recorded))
+    throw new ValidationError('recreation must be the object recorded in lastVerifiedBackup, or null');
+  const body = await store.get(SNAPSHOT_FILE);
+  if (!body)
     throw new EnvironmentRecreateError(
       `The backup holds no ${SNAPSHOT_FILE} to recreate ${environment} from`,
     );
+  // Checked again here, not only in VerifyBackup: this is the read CreateEnvironment uses.
+  if (expectedSnapshotSha256 && digest(body).sha256 !== expectedSnapshotSha256)
+    throw new BackupTamperedError(
+      'snapshot',
+      `${prefix}${SNAPSHOT_FILE} changed after the backup was verified (lastVerifiedBackup.snapshotSha256); no environment was created`,
+    );
+  let snapshotInput: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(body).toString('utf8'));
+    if (!isRecord(parsed)) throw new Error('not an object');
+    snapshotInput = parsed;
+  } catch (cause) {
+    throw new EnvironmentRecreateError(`${SNAPSHOT_FILE} of ${environment} is not a JSON object`, { cause });
+  }
+  if (recorded) {
+    const differences = recreationDifferences(recorded, recreationFields(snapshotInput));
+    if (differences.length)
+      throw new BackupTamperedError(
+        'recreation',
+        `${SNAPSHOT_FILE} of ${environment} would recreate it with other settings than those recorded from MWAA when the backup was verified (${differences.join(', ')}); no environment was created`,
+        { context: { fields: differences.join(',') } },
+      );
+  }
   if (snapshotInput.Name !== undefined && snapshotInput.Name !== environment)
     throw new EnvironmentRecreateError(
       `The snapshot describes environment ${String(snapshotInput.Name)}, not ${environment}`,
@@ -322,9 +398,16 @@ export async function recreate(input: Input, deps: TransferDeps) {
   return { created: true };
 }
 
-/** `findBackup`: the environment's last verified backup from EnvironmentsTable. */
+/**
+ * `findBackup`: the environment's last verified backup from EnvironmentsTable, with what was
+ * recorded about it when it was verified (digests, recreation settings). A record from before
+ * digests were recorded is refused (UnrecordedBackupError) unless `trustUnrecordedBackup` is
+ * true; then the digests are null and the later steps check the backup's own checksums only.
+ */
 export async function findBackup(input: Input, deps: TransferDeps) {
   const environment = str(input, 'environment');
+  if (input.trustUnrecordedBackup !== undefined && typeof input.trustUnrecordedBackup !== 'boolean')
+    throw new ValidationError('trustUnrecordedBackup must be a boolean');
   const out = await deps.ddb.send(
     new GetCommand({
       TableName: deps.environmentsTable,
@@ -341,7 +424,50 @@ export async function findBackup(input: Input, deps: TransferDeps) {
     typeof last.backupId !== 'string'
   )
     throw new NoBackupError(`No verified backup is recorded for environment ${environment}`);
-  return { bucket: last.bucket, prefix: last.prefix, backupId: last.backupId };
+  const where = { bucket: last.bucket, prefix: last.prefix, backupId: last.backupId };
+  const recorded =
+    typeof last.manifestSha256 === 'string' &&
+    SHA256.test(last.manifestSha256) &&
+    typeof last.snapshotSha256 === 'string' &&
+    SHA256.test(last.snapshotSha256);
+  if (recorded) {
+    let recreation: Record<string, unknown> | null = null;
+    if (last.recreation !== undefined) {
+      // Written by the backup child as States.JsonToString of the snapshot step's answer.
+      let parsed: unknown;
+      try {
+        parsed = typeof last.recreation === 'string' ? JSON.parse(last.recreation) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!isRecord(parsed))
+        throw new ValidationError(`lastVerifiedBackup.recreation of ${environment} is not a JSON object`);
+      recreation = parsed;
+    }
+    return {
+      ...where,
+      manifestSha256: last.manifestSha256 as string,
+      snapshotSha256: last.snapshotSha256 as string,
+      recreation,
+      trusted: 'recorded' as const,
+    };
+  }
+  if (input.trustUnrecordedBackup !== true)
+    throw new UnrecordedBackupError(
+      `Backup ${last.backupId} of ${environment} was verified before mwaa-ops recorded backup digests, so nothing proves that s3://${last.bucket}/${last.prefix} still holds the backup that was verified; no environment was created. Check its environment.json (ExecutionRoleArn, SourceBucketArn, DagS3Path, plugins, requirements, startup script, AirflowConfigurationOptions, network) and its manifest, then resume again with trustUnrecordedBackup set to true in the execution input (the next pause records digests)`,
+      { context: { backupId: last.backupId } },
+    );
+  deps.log.warn('resuming from a backup with no recorded digests (trustUnrecordedBackup)', {
+    environment,
+    backupId: last.backupId,
+  });
+  return {
+    ...where,
+    manifestSha256: null,
+    snapshotSha256: null,
+    recreation: null,
+    trusted: 'operator' as const,
+  };
 }
 
 /**

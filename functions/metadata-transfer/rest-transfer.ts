@@ -308,7 +308,10 @@ async function syncCollection(
 export async function importThroughRest(
   deps: RestTransferDeps,
   store: BackupStore,
-  target: Pick<TransferTarget, 'environment' | 'backupId'>,
+  target: Pick<TransferTarget, 'environment' | 'backupId'> & {
+    /** The manifest digest the registry recorded: a manifest swapped since is refused. */
+    expectedManifestSha256?: string | null;
+  },
 ): Promise<{ restored: Record<string, number>; archivedOnly: string[]; manifest: Manifest }> {
   const { environment } = target;
   const { manifest, files } = await verifyBackup(store, target);

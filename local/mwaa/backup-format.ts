@@ -70,7 +70,8 @@ export type Refusal =
   | 'wrong-size'
   | 'wrong-checksum'
   | 'bad-row-count'
-  | 'missing-table';
+  | 'missing-table'
+  | 'not-the-verified-manifest';
 
 export class BackupRefused extends Error {
   override name = 'BackupRefused';
@@ -343,16 +344,23 @@ async function checkedFile(objects: BackupObjects, label: string, entry: StoredF
  * The document's "Verification", in its order: the manifest exists, parses, is format 1 and names
  * the expected environment and backup; every file it lists has its size and SHA-256; a database
  * backup holds the mandatory tables. Returns the manifest and the verified bytes of each table.
+ * With `manifestSha256` (the digest the workflow recorded when it verified the backup), the
+ * manifest bytes read here must have it, before anything else: the same bytes are then parsed.
  */
 export async function verifyBackup(
   objects: BackupObjects,
-  expected: { environment: string; backupId: string },
+  expected: { environment: string; backupId: string; manifestSha256?: string | undefined },
 ): Promise<{ manifest: Manifest; tables: Map<string, Uint8Array> }> {
   const raw = await objects.get(MANIFEST);
   if (raw === undefined)
     throw new BackupRefused(
       'not-committed',
       `${objects.prefix}${MANIFEST} does not exist: the backup is incomplete`,
+    );
+  if (expected.manifestSha256 !== undefined && fingerprint(raw).sha256 !== expected.manifestSha256)
+    throw new BackupRefused(
+      'not-the-verified-manifest',
+      `${objects.prefix}${MANIFEST} is not the manifest the workflow verified (conf.backup.manifestSha256): it was rewritten after VerifyBackup; nothing was restored`,
     );
   const manifest = readManifest(Buffer.from(raw).toString('utf8'));
   if (manifest.environment !== expected.environment)

@@ -9,7 +9,8 @@
  *           → active-dags.json → pause the active DAGs → one table file per table → manifest LAST
  *           → SendTaskSuccess({backupId, manifestKey, tables, activeDags}); on failure unpause
  *           what it paused and SendTaskFailure.
- *   import: verify the backup (manifest, sizes, SHA-256) → one SQLite transaction: tables in
+ *   import: the manifest's bytes have conf.backup.manifestSha256 (when given) → verify the
+ *           backup (manifest, sizes, SHA-256) → one SQLite transaction: tables in
  *           dependency order, generated keys re-drawn and references rewritten, variables /
  *           connections / pools replaced, a marker log row → counts equal the manifest →
  *           previously active DAGs unpaused, previously paused ones paused (placeholder rows for DAGs the environment has not
@@ -21,7 +22,7 @@
  * MetadataTransferFunction verifies these backups, and must be able to disagree.
  *
  * Faults for tests: `faults.set(env, 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' |
- * 'import-fails')`, in force until `faults.clear(env)`.
+ * 'import-fails' | 'rewrite-snapshot')`, in force until `faults.clear(env)`.
  *
  * @example
  * const transfer = installTransferDags(mwaa, { s3, sfn });
@@ -66,7 +67,13 @@ export const EXPORT_DAG_ID = 'mwaa_ops_export';
 export const IMPORT_DAG_ID = 'mwaa_ops_import';
 const isTransferDag = (dagId: string) => dagId === EXPORT_DAG_ID || dagId === IMPORT_DAG_ID;
 
-export type TransferFault = 'export-fails' | 'no-heartbeat' | 'corrupt-checksum' | 'import-fails';
+export type TransferFault =
+  | 'export-fails'
+  | 'no-heartbeat'
+  | 'corrupt-checksum'
+  | 'import-fails'
+  /** The export (running as the execution role) rewrites environment.json, manifest to match. */
+  | 'rewrite-snapshot';
 
 /** Injected failures per environment, in force until cleared. */
 export interface TransferFaults {
@@ -207,6 +214,8 @@ interface TransferConf {
   backupId: string;
   environment: string;
   executionArn: string;
+  /** Import: SHA-256 of the manifest bytes the workflow verified and recorded (optional). */
+  manifestSha256?: string;
 }
 
 function readConf(conf: Record<string, unknown>): TransferConf {
@@ -223,7 +232,14 @@ function readConf(conf: Record<string, unknown>): TransferConf {
     if (typeof value !== 'string' || value === '')
       throw new TransferFailure('MwaaOps.InvalidConf', `The DAG run conf lacks ${key}`);
   }
-  return out as TransferConf;
+  const digest = backup.manifestSha256;
+  if (digest === undefined) return out as TransferConf;
+  if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))
+    throw new TransferFailure(
+      'MwaaOps.InvalidConf',
+      'conf.backup.manifestSha256 must be 64 lowercase hex digits',
+    );
+  return { ...(out as TransferConf), manifestSha256: digest };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
@@ -488,6 +504,10 @@ async function runExport(
     await options.beat();
   }
   // The workflow's snapshot step wrote environment.json before the export started.
+  if (options.fault === 'rewrite-snapshot') {
+    const written = await readJson<Record<string, unknown>>(backup, SNAPSHOT);
+    await writeJson(backup, SNAPSHOT, { ...written, DagS3Path: 'rewritten/dags' });
+  }
   const snapshot = await backup.get(SNAPSHOT);
   const manifest = newManifest({
     backupId: conf.backupId,
@@ -523,12 +543,19 @@ async function runImport(
   await options.beat();
   let verified: Awaited<ReturnType<typeof verifyBackup>>;
   try {
-    verified = await verifyBackup(backup, { environment: conf.environment, backupId: conf.backupId });
+    verified = await verifyBackup(backup, {
+      environment: conf.environment,
+      backupId: conf.backupId,
+      manifestSha256: conf.manifestSha256,
+    });
   } catch (error) {
+    const refusal = error instanceof BackupRefused ? error.refusal : undefined;
     throw new TransferFailure(
-      error instanceof BackupRefused && error.refusal === 'not-committed'
+      refusal === 'not-committed'
         ? 'MwaaOps.BackupNotCommitted'
-        : 'MwaaOps.BackupIncompatible',
+        : refusal === 'not-the-verified-manifest'
+          ? 'MwaaOps.BackupTampered'
+          : 'MwaaOps.BackupIncompatible',
       (error as Error).message,
     );
   }

@@ -5,6 +5,7 @@
  * Export → verify → delete → recreate → import must bring every seeded row back exactly,
  * secrets included, and no secret may appear in a log line, a task answer or execution history.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -399,6 +400,11 @@ describe('MetadataTransferFunction on Airflow 2.x (emulated export/import DAGs)'
       snapshotKey: `${location.prefix}environment.json`,
       airflowVersion: '2.10.3',
       status: 'AVAILABLE',
+      // What the backup child records in EnvironmentsTable (docs/pause-resume.md, Isolation).
+      snapshotSha256: createHash('sha256')
+        .update(await objectBytes(`${location.prefix}environment.json`))
+        .digest('hex'),
+      recreation: expect.objectContaining({ AirflowVersion: '2.10.3', DagS3Path: 'dags' }),
     });
 
     const exported = await runTransfer(MACHINE, { action: 'export', environment: env, ...location });
@@ -420,6 +426,12 @@ describe('MetadataTransferFunction on Airflow 2.x (emulated export/import DAGs)'
       unknown
     >;
     expect(verified).toMatchObject({ verified: true, airflowVersion: '2.10.3', kind: 'database' });
+    expect(verified.manifestSha256).toBe(
+      createHash('sha256')
+        .update(await objectBytes(`${location.prefix}manifest.json`))
+        .digest('hex'),
+    );
+    expect(verified.snapshotSha256).toBe(snap.snapshotSha256);
     // The emulated DAG writes with its own implementation of the format: the product's reader
     // must also decode what it wrote, not only accept its checksums.
     const manifest = parseManifest(

@@ -96,6 +96,48 @@ describe('template.yaml IAM', () => {
     expect(s3.map((s) => s.Sid).sort()).toEqual(['ListOwnBackups', 'ReadWriteOwnBackups']);
   });
 
+  it('gives the execution role no access to EnvironmentsTable, where the verified backups are recorded', () => {
+    // Resume trusts the digests and recreation settings in EnvironmentsTable over the objects in
+    // S3 (docs/pause-resume.md#isolation): that holds only while no DAG can write the registry.
+    const statements = policy('MwaaExecutionRolePolicy');
+    expect(statements.length).toBeGreaterThan(0);
+    const reaching = statements.filter(
+      (s) =>
+        actions(s).some((a) => a === '*' || a.toLowerCase().startsWith('dynamodb:')) ||
+        JSON.stringify(s.Resource ?? '').includes('EnvironmentsTable'),
+    );
+    expect(reaching.map((s) => s.Sid)).toEqual([]);
+    // And no wildcard service: every action names its service and operation.
+    for (const s of statements) for (const a of actions(s)) expect(a).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+  });
+
+  it('lets only the workflows write EnvironmentsTable; the functions only read it', () => {
+    const writers: string[] = [];
+    for (const [logicalId, resource] of resourcesOf(template)) {
+      const properties = JSON.stringify(resource.Properties ?? {});
+      if (!properties.includes('EnvironmentsTable')) continue;
+      for (const statement of statementsIn(resource.Properties)) {
+        const writes = actions(statement).some((a) =>
+          /^dynamodb:(Put|Update|Delete|BatchWrite)|^dynamodb:\*$/.test(a),
+        );
+        if (writes && JSON.stringify(statement.Resource ?? '').includes('EnvironmentsTable'))
+          writers.push(logicalId);
+      }
+      // SAM policy templates: only the read one may name the registry.
+      for (const samPolicy of ['DynamoDBCrudPolicy', 'DynamoDBWritePolicy']) {
+        if (new RegExp(`"${samPolicy}":\\{"TableName":\\{"Ref":"EnvironmentsTable"`).test(properties))
+          writers.push(`${logicalId} (${samPolicy})`);
+      }
+    }
+    expect(writers.length).toBeGreaterThan(0);
+    for (const writer of writers) {
+      expect({ writer, type: template.Resources?.[writer]?.Type }).toEqual({
+        writer,
+        type: 'AWS::Serverless::StateMachine',
+      });
+    }
+  });
+
   it('lets backups be written only with the stack key', () => {
     const pin = bySid('BackupBucketPolicy', 'DenyOtherKmsKeys');
     expect(pin).toMatchObject({

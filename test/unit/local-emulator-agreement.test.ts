@@ -11,6 +11,7 @@
  * validates with the product's matrix and then asks the emulator's UpdateEnvironment in
  * test/integration/upgrade.test.ts.
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
 import {
@@ -209,7 +210,10 @@ async function productBackup() {
   return store;
 }
 
-const productReason = (error: unknown) => (error as { reason?: string }).reason ?? String(error);
+const productReason = (error: unknown) => {
+  const { reason, part } = error as { reason?: string; part?: string };
+  return reason ?? (part ? `tampered-${part}` : String(error));
+};
 const emulatorReason = (error: unknown) =>
   error instanceof BackupRefused ? error.refusal : `not a refusal: ${String(error)}`;
 
@@ -225,6 +229,7 @@ const SAME_CHECK: Record<Refusal, string> = {
   'wrong-checksum': 'checksum-mismatch',
   'bad-row-count': 'invalid-row-count',
   'missing-table': 'mandatory-table-missing',
+  'not-the-verified-manifest': 'tampered-manifest',
 };
 
 async function bothVerdicts(store: ReturnType<typeof sharedStore>) {
@@ -359,6 +364,29 @@ describe('backup format: the emulator’s writer and reader and the product’s 
     const store = await emulatorBackup();
     mutate(store);
     expect(await bothVerdicts(store)).toEqual(expected);
+  });
+
+  it('both refuse a manifest that is not the recorded one before any other check, and accept the recorded one', async () => {
+    const store = await emulatorBackup();
+    const raw = store.objects.get('manifest.json') as Uint8Array;
+    const recorded = createHash('sha256').update(raw).digest('hex');
+    const verdicts = async (digest: string) => ({
+      emulator: await emulatorVerify(store.emulator, { ...EXPECTED, manifestSha256: digest }).then(
+        () => 'verified',
+        (e) => SAME_CHECK[emulatorReason(e) as Refusal] ?? emulatorReason(e),
+      ),
+      product: await productVerify(store.product, { ...EXPECTED, expectedManifestSha256: digest }).then(
+        () => 'verified',
+        productReason,
+      ),
+    });
+    expect(await verdicts(recorded)).toEqual({ emulator: 'verified', product: 'verified' });
+    // A consistent rewrite: valid JSON, every checksum still right, only the bytes differ.
+    editManifest((m) => ({ ...m, activeDags: [] }))(store);
+    expect(await verdicts(recorded)).toEqual({ emulator: 'tampered-manifest', product: 'tampered-manifest' });
+    // Even a manifest that no longer parses is refused as "not the recorded one" first.
+    store.objects.set('manifest.json', Buffer.from('{"format'));
+    expect(await verdicts(recorded)).toEqual({ emulator: 'tampered-manifest', product: 'tampered-manifest' });
   });
 
   it('known difference: a blank line between rows is skipped by the product, refused by the emulator', () => {

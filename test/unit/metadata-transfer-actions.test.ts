@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { handleTransfer, type TransferDeps } from '../../functions/metadata-transfer/actions.ts';
 import { readTransferConfig } from '../../functions/metadata-transfer/config.ts';
 import { createMemoryBackupStore, putJson } from '../../functions/shared/backup/index.ts';
+
+const sha256 = (body: Uint8Array | string) => createHash('sha256').update(body).digest('hex');
 
 const BACKUP_ID = '20261126T190000Z-pause-dev-1';
 const PREFIX = `backups/dev/${BACKUP_ID}/`;
@@ -128,12 +131,20 @@ describe('Function: metadata-transfer', () => {
         Tags: { 'aws:x': 'y' },
       },
     });
-    expect(await handleTransfer({ action: 'snapshot', ...where }, ok.deps)).toEqual({
+    const answer = await handleTransfer({ action: 'snapshot', ...where }, ok.deps);
+    const stored = ok.stores.get(`backups-bucket/${PREFIX}`)?.objects.get('environment.json');
+    expect(answer).toEqual({
       snapshotKey: `${PREFIX}environment.json`,
       airflowVersion: '2.10.3',
       status: 'AVAILABLE',
+      // Of the bytes written, and the recreation settings from GetEnvironment (not from S3).
+      snapshotSha256: sha256(stored as Uint8Array),
+      recreation: {
+        AirflowVersion: '2.10.3',
+        ExecutionRoleArn: 'arn:aws:iam::1:role/r',
+        AirflowConfigurationOptionsSha256: sha256('{}'),
+      },
     });
-    const stored = ok.stores.get(`backups-bucket/${PREFIX}`)?.objects.get('environment.json');
     expect(JSON.parse(Buffer.from(stored as Uint8Array).toString())).toEqual({
       Name: 'dev',
       AirflowVersion: '2.10.3',
@@ -187,12 +198,26 @@ describe('Function: metadata-transfer', () => {
 
   it('finds the last verified backup or throws NoBackupError', async () => {
     const found = fakeDeps({
-      item: { lastVerifiedBackup: { bucket: 'b', prefix: PREFIX, backupId: BACKUP_ID, verifiedAt: 'x' } },
+      item: {
+        lastVerifiedBackup: {
+          bucket: 'b',
+          prefix: PREFIX,
+          backupId: BACKUP_ID,
+          verifiedAt: 'x',
+          manifestSha256: 'a'.repeat(64),
+          snapshotSha256: 'b'.repeat(64),
+          recreation: JSON.stringify({ DagS3Path: 'dags' }),
+        },
+      },
     });
     expect(await handleTransfer({ action: 'findBackup', environment: 'dev' }, found.deps)).toEqual({
       bucket: 'b',
       prefix: PREFIX,
       backupId: BACKUP_ID,
+      manifestSha256: 'a'.repeat(64),
+      snapshotSha256: 'b'.repeat(64),
+      recreation: { DagS3Path: 'dags' },
+      trusted: 'recorded',
     });
     expect(found.sent[0]?.input).toMatchObject({ TableName: 'environments', Key: { environment: 'dev' } });
     const none = fakeDeps({});

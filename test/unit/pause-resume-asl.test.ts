@@ -238,3 +238,66 @@ describe('stale-lock takeover and resume verification', () => {
     expect(reachable(backup, backup.StartAt, 'RecordBackupAttempt').has('Snapshot')).toBe(false);
   });
 });
+
+describe('tamper evidence: the registry, not S3, says what a backup is', () => {
+  const resume = machines.resume;
+  const payload = (machine: Machine, state: string) =>
+    (machine.States[state] as State & { Parameters: { Payload: Record<string, unknown> } }).Parameters
+      .Payload;
+
+  it('the backup child records the digests the function computed, and the recreation settings', () => {
+    expect(payload(backup, 'Verify')['expectedSnapshotSha256.$']).toBe('$.snapshot.snapshotSha256');
+    const record = backup.States.RecordVerifiedBackup as State & {
+      Parameters: { ExpressionAttributeValues: Record<string, { M: Record<string, unknown> }> };
+    };
+    expect(record.Parameters.ExpressionAttributeValues[':backup']?.M).toMatchObject({
+      manifestSha256: { 'S.$': '$.verification.manifestSha256' },
+      snapshotSha256: { 'S.$': '$.snapshot.snapshotSha256' },
+      recreation: { 'S.$': 'States.JsonToString($.snapshot.recreation)' },
+    });
+    // Recorded only after this backup verified against the snapshot step's digest.
+    expect(reachable(backup, backup.StartAt, 'Verify').has('RecordVerifiedBackup')).toBe(false);
+  });
+
+  it('resume checks every step that reads the backup against what FindBackup read from the registry', () => {
+    expect(payload(resume, 'FindBackup')['trustUnrecordedBackup.$']).toBe('$.config.trustUnrecordedBackup');
+    expect(
+      (resume.States.ApplyDefaults as State & { Parameters: { defaults: Record<string, unknown> } })
+        .Parameters.defaults.trustUnrecordedBackup,
+    ).toBe(false);
+    const found = (resume.States.FindBackup as State & { ResultSelector: Record<string, string> })
+      .ResultSelector;
+    expect(found).toMatchObject({
+      'manifestSha256.$': '$.Payload.manifestSha256',
+      'snapshotSha256.$': '$.Payload.snapshotSha256',
+      'recreation.$': '$.Payload.recreation',
+    });
+    expect(payload(resume, 'VerifyBackup')).toMatchObject({
+      'expectedManifestSha256.$': '$.backup.manifestSha256',
+      'expectedSnapshotSha256.$': '$.backup.snapshotSha256',
+    });
+    expect(payload(resume, 'Recreate')).toMatchObject({
+      'expectedSnapshotSha256.$': '$.backup.snapshotSha256',
+      'recreation.$': '$.backup.recreation',
+    });
+    expect(payload(resume, 'Import')['expectedManifestSha256.$']).toBe('$.backup.manifestSha256');
+  });
+
+  it('fails at once, without retries, on a tampered or unrecorded backup', () => {
+    for (const [machine, state] of [
+      [resume, 'FindBackup'],
+      [resume, 'VerifyBackup'],
+      [resume, 'Recreate'],
+      [backup, 'Verify'],
+    ] as const) {
+      const retries = (
+        machine.States[state] as State & { Retry: Array<{ ErrorEquals: string[]; MaxAttempts: number }> }
+      ).Retry;
+      const once = retries.find((r) => r.MaxAttempts === 0)?.ErrorEquals ?? [];
+      expect({ state, once }).toEqual({
+        state,
+        once: expect.arrayContaining(['BackupTamperedError', 'UnrecordedBackupError']),
+      });
+    }
+  });
+});

@@ -6,6 +6,7 @@
  * services, …), nested `CloudWatchLogGroupArn`, `aws:`-prefixed tags and empty maps must go.
  * An allow-list keeps it right when MWAA adds new output fields.
  */
+import { createHash } from 'node:crypto';
 
 type Json = Record<string, unknown>;
 
@@ -96,4 +97,62 @@ export function sanitizeSnapshot(environment: Json): Json {
     if (kept !== undefined) out[field] = kept;
   }
   return out;
+}
+
+/**
+ * The settings of a snapshot that decide what the recreated environment runs, as whom, from
+ * where and on which network: a rewritten environment.json that changed one of them would make
+ * CreateEnvironment run another role, another DAG bucket, another startup script. They are
+ * recorded in EnvironmentsTable (`lastVerifiedBackup.recreation`) from GetEnvironment by the
+ * function, and resume refuses a snapshot that disagrees (docs/pause-resume.md "Isolation").
+ * AirflowConfigurationOptions may hold secrets (an SMTP password, secrets-backend kwargs), so
+ * only their SHA-256 is recorded.
+ */
+export const RECREATION_FIELDS = [
+  'AirflowVersion',
+  'ExecutionRoleArn',
+  'SourceBucketArn',
+  'DagS3Path',
+  'PluginsS3Path',
+  'PluginsS3ObjectVersion',
+  'RequirementsS3Path',
+  'RequirementsS3ObjectVersion',
+  'StartupScriptS3Path',
+  'StartupScriptS3ObjectVersion',
+  'NetworkConfiguration',
+  'KmsKey',
+  'WebserverAccessMode',
+  'EndpointManagement',
+] as const;
+
+export const OPTIONS_DIGEST_FIELD = 'AirflowConfigurationOptionsSha256';
+
+/** JSON with object keys sorted at every level: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isObject(value))
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => value[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** The recreation-critical settings of a sanitized snapshot (see RECREATION_FIELDS). */
+export function recreationFields(snapshot: Json): Json {
+  const out: Json = {};
+  for (const field of RECREATION_FIELDS) {
+    if (snapshot[field] !== undefined) out[field] = structuredClone(snapshot[field]);
+  }
+  out[OPTIONS_DIGEST_FIELD] = createHash('sha256')
+    .update(canonicalJson(snapshot.AirflowConfigurationOptions ?? {}))
+    .digest('hex');
+  return out;
+}
+
+/** Names of the recreation-critical settings whose values differ between two records. */
+export function recreationDifferences(recorded: Json, actual: Json): string[] {
+  const keys = new Set([...Object.keys(recorded), ...Object.keys(actual)]);
+  return [...keys].filter((key) => canonicalJson(recorded[key]) !== canonicalJson(actual[key])).sort();
 }
