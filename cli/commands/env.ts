@@ -75,6 +75,7 @@ function settings(options: Record<string, unknown>): Record<string, unknown> {
   }
   if (options.drain === true) input.drain = true;
   if (options.reloadPlugins === true) input.reloadPlugins = true;
+  if (options.trustUnrecordedBackup === true) input.trustUnrecordedBackup = true;
   return input;
 }
 
@@ -149,7 +150,11 @@ export function registerEnv(program: Command, runtime: CommandRuntime, deps: Env
         '--reload-plugins',
         'after the restore, update the environment so plugins see restored variables/connections',
       )
-      .option('--import-timeout-seconds <n>', 'longest import (default 3600)'),
+      .option('--import-timeout-seconds <n>', 'longest import (default 3600)')
+      .option(
+        '--trust-unrecorded-backup',
+        'accept a backup verified before digests were recorded in the registry (docs/pause-resume.md#tamper-evident-backups); never overrides a recorded digest',
+      ),
   ).action((environment: string, options: Record<string, unknown>, command: Command) =>
     start('resume', environment, options, command),
   );

@@ -83,6 +83,16 @@ describe('mwaa-ops env pause|resume|status', () => {
     expect(result.stdout).toMatch(/^arn:aws:states:.*:execution:m:pause-dev-\d{8}T\d{9}\n$/);
   });
 
+  it('passes --trust-unrecorded-backup (and only then) to the resume workflow', async () => {
+    const fake = fakeOps([{ entered: [], state: { status: 'RUNNING' } }]);
+    expect((await run(['env', 'resume', 'dev', '--trust-unrecorded-backup'], fake.ops)).code).toBe(0);
+    expect((await run(['env', 'resume', 'dev'], fake.ops)).code).toBe(0);
+    expect(fake.started.map((s) => s.input)).toEqual([
+      { environment: 'dev', trustUnrecordedBackup: true },
+      { environment: 'dev' },
+    ]);
+  });
+
   it('follows with --wait, printing each state once, and exits 0 on success', async () => {
     const fake = fakeOps([
       { entered: ['ApplyDefaults', 'TakeLock'], state: { status: 'RUNNING' } },
