@@ -8,10 +8,11 @@
  */
 import { once } from '../shared/lazy.ts';
 import { logger, withObservability } from '../shared/observability.ts';
+import { atInit } from '../shared/stack-map.ts';
 import { readConfig } from './config.ts';
 import type { AlbEvent } from './routes.ts';
 
-readConfig(process.env);
+atInit(() => readConfig(process.env));
 
 const route = once(async () => (await import('./wiring.ts')).createAuthenticator(process.env, logger));
 

@@ -9,10 +9,11 @@
 import { actionHandler } from '../shared/action-dispatch.ts';
 import { once } from '../shared/lazy.ts';
 import { logger } from '../shared/observability.ts';
+import { atInit } from '../shared/stack-map.ts';
 import type { TransferDeps } from './actions.ts';
 import { readTransferConfig } from './config.ts';
 
-const config = readTransferConfig(process.env);
+const config = atInit(() => readTransferConfig(process.env));
 
 const loaded = once(async () => {
   const [{ airflowClient }, clients, { createS3BackupStore }, { handleTransfer }] = await Promise.all([

@@ -7,9 +7,10 @@
  */
 import { once } from '../shared/lazy.ts';
 import { logger, withObservability } from '../shared/observability.ts';
+import { atInit } from '../shared/stack-map.ts';
 import { readTriggerConfig } from '../shared/trigger-config.ts';
 
-const config = readTriggerConfig(process.env);
+const config = atInit(() => readTriggerConfig(process.env));
 
 const loaded = once(async () => {
   const [{ buildTriggerDeps }, { processS3Event }] = await Promise.all([

@@ -10,8 +10,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { once } from './lazy.ts';
+import { MappedStackLogFormatter } from './log-format.ts';
 
-export const logger = new Logger();
+/** Error stacks in its lines name the TypeScript sources (stack-map.ts). */
+export const logger = new Logger({ logFormatter: new MappedStackLogFormatter() });
 
 /** The tracer and its middleware (tracing.ts), loaded by the first invocation. */
 export const loadTracing = once(() => import('./tracing.ts'));
