@@ -403,6 +403,7 @@ export async function measureBundles(options: MeasureOptions): Promise<BenchResu
  */
 async function templateFunctionEnv(
   notes: string[],
+  project: string,
 ): Promise<{ functionEnv: MeasureOptions['functionEnv']; nodeOptions: string | undefined } | undefined> {
   const loader = join(root, 'local', 'template', 'index.ts');
   if (!existsSync(loader)) return undefined;
@@ -413,11 +414,11 @@ async function templateFunctionEnv(
     // The local cloud's stand-ins turn on the optional parts (SSO), so every function is declared.
     const { localAlbIdentity, localParameters } = await import('../local/local-parameters.ts');
     const { parseTemplate } = await import('../local/template/build-model.ts');
-    const text = readFileSync(join(root, 'template.yaml'), 'utf8');
+    const text = readFileSync(join(project, 'template.yaml'), 'utf8');
     const declared = Object.keys(
       ((parseTemplate(text) as { Parameters?: object }).Parameters ?? {}) as object,
     );
-    const model = loadTemplate(join(root, 'template.yaml'), {
+    const model = loadTemplate(join(project, 'template.yaml'), {
       parameters: localParameters(declared, {}, localAlbIdentity('us-east-1', '000000000000', 'mwaa-ops')),
     });
     const byFolder = new Map(model.functions.map((fn) => [fn.folder, fn.environment]));
@@ -445,10 +446,12 @@ function runsFromEnv(): number {
 
 export async function run(): Promise<BenchResult> {
   const extraNotes: string[] = [];
-  const fromTemplate = await templateFunctionEnv(extraNotes);
-  // BENCH_DIST_DIR measures another build (say, of an older commit) with this benchmark.
-  const distDir = process.env.BENCH_DIST_DIR?.trim() || join(root, 'dist');
-  if (distDir !== join(root, 'dist')) extraNotes.push(`Bundles from ${distDir} (BENCH_DIST_DIR).`);
+  // BENCH_PROJECT_DIR measures another checkout (say, of an older commit, built there) with this
+  // benchmark: its dist/ bundles with its template.yaml's environment and Node options.
+  const project = process.env.BENCH_PROJECT_DIR?.trim() || root;
+  if (project !== root) extraNotes.push(`Bundles and template.yaml of ${project} (BENCH_PROJECT_DIR).`);
+  const fromTemplate = await templateFunctionEnv(extraNotes, project);
+  const distDir = join(project, 'dist');
   const result = await measureBundles({
     distDir,
     runs: runsFromEnv(),
