@@ -1,7 +1,7 @@
 /**
  * `npm run build`: bundle every function the way `sam build` does (esbuild, ESM, node24,
- * minified, with source maps) to dist/functions/<name>/index.mjs, and the local cloud to
- * dist/local/index.mjs. The esbuild settings mirror each function's `Metadata.BuildProperties`
+ * minified, with source maps and code splitting) to dist/functions/<name>/index.mjs plus the
+ * chunks it loads lazily, and the local cloud to dist/local/index.mjs. The esbuild settings mirror each function's `Metadata.BuildProperties`
  * in template.yaml; the template tests check the two agree.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -16,8 +16,11 @@ await Promise.all(
   names.map((name) =>
     build({
       ...functionBundleOptions,
+      // An outdir, not an outfile, as sam build does: code splitting writes the lazily loaded
+      // chunks beside index.mjs.
       entryPoints: [join(root, 'functions', name, 'index.ts')],
-      outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
+      outdir: join(root, 'dist', 'functions', name),
+      outExtension: { '.js': '.mjs' },
       metafile: false,
       logLevel: 'warning',
     }),

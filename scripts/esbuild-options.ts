@@ -20,6 +20,12 @@ export const functionBundleOptions: BuildOptions = {
   target: 'node24',
   minify: true,
   sourcemap: true,
+  // Each function's entry module imports only what init needs; the rest is behind `import()`
+  // (functions/shared/lazy.ts). Splitting makes those separate files beside index.mjs, so Node
+  // parses them only when the first invocation loads them; without it they would sit in
+  // index.mjs and be compiled at init. SAM passes it on as `--splitting` (it already sets
+  // `--outdir`, which splitting needs).
+  splitting: true,
   mainFields: ['module', 'main'],
   banner: { js: requireShim },
 };

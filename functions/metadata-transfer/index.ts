@@ -2,33 +2,45 @@
  * MetadataTransferFunction: backup and restore steps of the pause/resume workflows (plan,
  * snapshot, countRunning, export, verify, recreate, import, findBackup, unpauseActiveDags).
  * Wiring only; the logic is in actions.ts and rest-transfer.ts.
+ *
+ * The configuration is read at cold start, so a bad setting fails init with its name. The SDK
+ * clients and the actions are loaded by the first invocation (shared/lazy.ts explains why).
  */
 import { actionHandler } from '../shared/action-dispatch.ts';
-import { airflowClient } from '../shared/airflow/index.ts';
-import { dynamodbClient, mwaaClient, s3Client, sfnClient, shared } from '../shared/aws-clients.ts';
-import { createS3BackupStore } from '../shared/backup/store.ts';
+import { once } from '../shared/lazy.ts';
 import { logger } from '../shared/observability.ts';
-import { handleTransfer, type TransferDeps } from './actions.ts';
+import { atInit } from '../shared/stack-map.ts';
+import type { TransferDeps } from './actions.ts';
 import { readTransferConfig } from './config.ts';
 
-const config = readTransferConfig(process.env);
+const config = atInit(() => readTransferConfig(process.env));
 
-const deps: TransferDeps = {
-  mwaa: shared(mwaaClient),
-  sfn: shared(sfnClient),
-  ddb: shared(dynamodbClient),
-  airflow: airflowClient(),
-  storeFor: (bucket, prefix) =>
-    createS3BackupStore({
-      s3: shared(s3Client),
-      bucket,
-      prefix,
-      ...(config.kmsKeyArn ? { kmsKeyId: config.kmsKeyArn } : {}),
-    }),
-  backupBucket: config.backupBucket,
-  ...(config.kmsKeyArn ? { kmsKeyArn: config.kmsKeyArn } : {}),
-  environmentsTable: config.environmentsTable,
-  log: logger,
-};
+const loaded = once(async () => {
+  const [{ airflowClient }, clients, { createS3BackupStore }, { handleTransfer }] = await Promise.all([
+    import('../shared/airflow/index.ts'),
+    import('../shared/aws-clients.ts'),
+    import('../shared/backup/store.ts'),
+    import('./actions.ts'),
+  ]);
+  const { shared } = clients;
+  const deps: TransferDeps = {
+    mwaa: shared(clients.mwaaClient),
+    sfn: shared(clients.sfnClient),
+    ddb: shared(clients.dynamodbClient),
+    airflow: airflowClient(),
+    storeFor: (bucket, prefix) =>
+      createS3BackupStore({
+        s3: shared(clients.s3Client),
+        bucket,
+        prefix,
+        ...(config.kmsKeyArn ? { kmsKeyId: config.kmsKeyArn } : {}),
+      }),
+    backupBucket: config.backupBucket,
+    ...(config.kmsKeyArn ? { kmsKeyArn: config.kmsKeyArn } : {}),
+    environmentsTable: config.environmentsTable,
+    log: logger,
+  };
+  return (event: unknown) => handleTransfer(event, deps);
+});
 
-export const handler = actionHandler((event) => handleTransfer(event, deps));
+export const handler = actionHandler(async (event) => (await loaded())(event));

@@ -1,11 +1,24 @@
 /**
  * ScheduledDagTriggerFunction: EventBridge Scheduler ticks → DAG runs.
  * Wiring only; the logic is in process-schedule.ts.
+ *
+ * The configuration is read at cold start, so a bad setting fails init with its name. The SDK
+ * clients and the logic are loaded by the first invocation (shared/lazy.ts explains why).
  */
+import { once } from '../shared/lazy.ts';
 import { logger, withObservability } from '../shared/observability.ts';
-import { buildTriggerDeps, readTriggerConfig } from '../shared/trigger-deps.ts';
-import { processSchedule } from './process-schedule.ts';
+import { atInit } from '../shared/stack-map.ts';
+import { readTriggerConfig } from '../shared/trigger-config.ts';
 
-const deps = { ...buildTriggerDeps(readTriggerConfig(process.env)), log: logger };
+const config = atInit(() => readTriggerConfig(process.env));
 
-export const handler = withObservability(async (event: unknown) => processSchedule(event, deps));
+const loaded = once(async () => {
+  const [{ buildTriggerDeps }, { processSchedule }] = await Promise.all([
+    import('../shared/trigger-deps.ts'),
+    import('./process-schedule.ts'),
+  ]);
+  const deps = { ...buildTriggerDeps(config), log: logger };
+  return (event: unknown) => processSchedule(event, deps);
+});
+
+export const handler = withObservability(async (event: unknown) => (await loaded())(event));

@@ -7,13 +7,34 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { once } from './lazy.ts';
+import { MappedStackLogFormatter } from './log-format.ts';
 
-export const logger = new Logger();
-export const tracer = new Tracer();
+/** Error stacks in its lines name the TypeScript sources (stack-map.ts). */
+export const logger = new Logger({ logFormatter: new MappedStackLogFormatter() });
+
+/** The tracer and its middleware (tracing.ts), loaded by the first invocation. */
+export const loadTracing = once(() => import('./tracing.ts'));
+
+/**
+ * A middleware that loads the real one on its first use and then delegates every phase to it.
+ * It never returns a value from `before`, which middy would take as an early response.
+ */
+export function deferredMiddleware(load: () => Promise<MiddlewareObj>): MiddlewareObj {
+  return {
+    before: async (request) => {
+      await (await load()).before?.(request);
+    },
+    after: async (request) => {
+      await (await load()).after?.(request);
+    },
+    onError: async (request) => {
+      await (await load()).onError?.(request);
+    },
+  };
+}
 
 /**
  * The stack of a failed invocation goes to the function's log, not to its caller. Lambda turns
@@ -45,7 +66,7 @@ export function withObservability<TEvent, TResult>(
       // logEvent pinned off: Powertools would otherwise log whole events when
       // POWERTOOLS_LOGGER_LOG_EVENT=true is set, and events carry ALB tokens and DAG conf.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(deferredMiddleware(async () => (await loadTracing()).tracingMiddleware))
       // Last, so its onError runs first (middy runs them in reverse), while the logger still
       // carries the request's keys.
       .use(stackToLog(logger))

@@ -1,27 +1,15 @@
 /**
  * Dependencies both trigger functions build once per container: flows, the Airflow client and
- * the dead-letter queue, from `FLOWS_TABLE_NAME`, `DEAD_LETTER_QUEUE_URL` and
- * `FLOW_CACHE_TTL_SECONDS`.
+ * the dead-letter queue. The entry modules import this file lazily (it loads the SDK clients);
+ * the configuration it takes is read at cold start by trigger-config.ts.
  */
 import { airflowClient } from './airflow/index.ts';
 import { dynamodbClient, shared, sqsClient } from './aws-clients.ts';
-import { type Env, integer, requiredString } from './config.ts';
 import { createSqsDeadLetterSink } from './dead-letter.ts';
 import { createFlowRepository } from './flows/repository.ts';
+import type { TriggerConfig } from './trigger-config.ts';
 
-export interface TriggerConfig {
-  flowsTableName: string;
-  deadLetterQueueUrl: string;
-  flowCacheTtlSeconds: number;
-}
-
-export function readTriggerConfig(env: Env): TriggerConfig {
-  return {
-    flowsTableName: requiredString(env, 'FLOWS_TABLE_NAME'),
-    deadLetterQueueUrl: requiredString(env, 'DEAD_LETTER_QUEUE_URL'),
-    flowCacheTtlSeconds: integer(env, 'FLOW_CACHE_TTL_SECONDS', 30, { min: 0, max: 3600 }),
-  };
-}
+export { readTriggerConfig, type TriggerConfig } from './trigger-config.ts';
 
 export function buildTriggerDeps(config: TriggerConfig) {
   return {

@@ -275,7 +275,9 @@ beforeAll(async () => {
   await build({
     ...functionBundleOptions,
     entryPoints: [join(root, 'functions', 'metadata-transfer', 'index.ts')],
-    outfile: bundle,
+    // Code splitting writes the lazily loaded chunks beside index.mjs (as npm run build does).
+    outdir: bundleDir,
+    outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
   });
 

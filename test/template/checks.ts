@@ -69,6 +69,7 @@ export function expectedBuildProperties(): Record<string, unknown> {
     Target: options.target,
     Minify: options.minify,
     Sourcemap: options.sourcemap,
+    Splitting: options.splitting,
     MainFields: options.mainFields?.join(','),
     // npm run build names the bundle index.mjs through `outfile`; SAM names it after the entry
     // point, so the extension is mapped instead. `.mjs` makes Lambda load the bundle as ESM.

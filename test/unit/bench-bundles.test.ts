@@ -123,12 +123,19 @@ describe('bench/bundles', () => {
       rawBytes: Buffer.byteLength(code),
       gzipBytes: gzipSync(code, { level: 9 }).byteLength,
       sourceMapBytes: 13,
+      package: {
+        files: 1,
+        rawBytes: Buffer.byteLength(code),
+        gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+        sourceMapBytes: 13,
+      },
     });
     expect(bundle?.coldStart).toEqual({
       status: 'measured',
       initMedianMs: 25,
       initP90Ms: 25,
       process: { count: 4, median: 65, p90: 65, min: 65, max: 65 },
+      firstInvocation: null,
     });
     expect(data.baseline).toMatchObject({ count: 4, median: 40 });
     // The child imports the bundle (never calls the handler) with a Lambda-like environment.
@@ -140,6 +147,59 @@ describe('bench/bundles', () => {
     expect(child.env).toMatchObject({ AWS_REGION: 'us-east-1', RBAC_TABLE_NAME: 'rbac' });
     expect(spawned.find((target) => target.id === '(baseline)')!.args).toEqual(['-e', '0']);
     expect(result.notes.some((note) => note.startsWith('No function in template.yaml'))).toBe(false);
+  });
+
+  it('counts the chunks beside the entry and times a first invocation where an event is given', async () => {
+    writeBundle('split-fn', 'export const handler = async () => (await import("./chunk-A.mjs")).x;\n', '{}');
+    writeFileSync(join(dist, 'functions', 'split-fn', 'chunk-A.mjs'), 'export const x = 1;\n');
+    writeFileSync(join(dist, 'functions', 'split-fn', 'chunk-A.mjs.map'), '{"v":3}');
+    const spawned: SpawnTarget[] = [];
+    const durations: Record<string, number> = {
+      '(baseline)': 40,
+      'split-fn': 50,
+      'split-fn (first invocation)': 90,
+    };
+    const result = await measureBundles({
+      distDir: dist,
+      runs: 2,
+      nodeOptions: '--enable-source-maps',
+      firstInvocationEvents: { 'split-fn': { event: { ping: true } } },
+      spawn: (target) => {
+        spawned.push(target);
+        return {};
+      },
+      clock: steppingClock(() => durations[spawned.at(-1)!.id]!),
+    });
+    const [bundle] = (result.data as BundlesData).bundles;
+    expect(bundle?.package).toMatchObject({ files: 2, sourceMapBytes: 9 });
+    expect(bundle?.coldStart).toMatchObject({
+      initMedianMs: 10,
+      firstInvocation: { status: 'measured', medianMs: 50, p90Ms: 50 },
+    });
+    const first = spawned.find((target) => target.id === 'split-fn (first invocation)')!;
+    expect(first.args[1]).toContain('m.handler(JSON.parse(process.argv[2])');
+    expect(first.args[3]).toBe('{"ping":true}');
+    // SDK calls of the first invocation fail at once instead of waiting on the network.
+    expect(first.env).toMatchObject({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' });
+    // The template's Node options reach the functions and the baseline alike.
+    for (const target of spawned) expect(target.env.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('calls the handler of a real bundle once for the first-invocation figure', async () => {
+    const marker = join(dist, 'handler-ran');
+    writeBundle(
+      'real-fn',
+      `import { writeFileSync } from 'node:fs';\n` +
+        `export const handler = async (event) => writeFileSync(${JSON.stringify(marker)}, JSON.stringify(event));\n`,
+    );
+    const result = await measureBundles({
+      distDir: dist,
+      runs: 1,
+      firstInvocationEvents: { 'real-fn': { event: { n: 1 } } },
+    });
+    const [bundle] = (result.data as BundlesData).bundles;
+    expect(bundle?.coldStart).toMatchObject({ firstInvocation: { status: 'measured' } });
+    expect(readFileSync(marker, 'utf8')).toBe('{"n":1}');
   });
 
   it('notes the functions that template.yaml does not describe', async () => {
