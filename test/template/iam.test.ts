@@ -82,6 +82,7 @@ describe('template.yaml IAM', () => {
   it("opens to an environment's execution role only the backup prefix its tag names", () => {
     const readWrite = bySid('MwaaExecutionRolePolicy', 'ReadWriteOwnBackups');
     expect(resourceTexts(readWrite!)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub text and an IAM policy variable
       '${BackupBucket.Arn}/backups/${!aws:PrincipalTag/mwaa-ops-environment}/*',
     ]);
     expect(readWrite?.Condition?.StringLike?.['aws:PrincipalTag/mwaa-ops-environment']).toEqual({
@@ -89,6 +90,7 @@ describe('template.yaml IAM', () => {
     });
     const list = bySid('MwaaExecutionRolePolicy', 'ListOwnBackups');
     expect(list?.Condition?.StringLike?.['s3:prefix']).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM
       'backups/${aws:PrincipalTag/mwaa-ops-environment}/*',
     );
     // Nothing else in that policy reaches the bucket.
