@@ -129,6 +129,9 @@ def test_dag_files_define_the_contracted_dags(fake_airflow, make_db):
         assert dag.kwargs["schedule"] is None and dag.kwargs["max_active_runs"] == 1
         assert dag.kwargs["is_paused_upon_creation"] is False and dag.kwargs["catchup"] is False
         assert len(dag.tasks) == 1 and dag.tasks[0].kwargs["python_callable"].__name__ == "_run"
+        # Per-DAG grants of every non-Admin role are revoked (global permissions still apply:
+        # dags/README.md, "Which runs are accepted").
+        assert dag.kwargs["access_control"] == {}
 
 
 def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db, s3_client, bucket, monkeypatch):
