@@ -9,8 +9,11 @@ scripts/python-env.ts (``npm run test:python`` makes them).
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
+import pickle
 import subprocess
 from typing import Any, Dict, List, Tuple
 
@@ -217,6 +220,12 @@ def test_the_export_dag_backs_up_and_pauses_inside_real_airflow(pair):
         assert manifest["tables"][table]["rows"] > 0, table
     # Secrets are in the backup decrypted, and nowhere in the manifest.
     assert "p@ss:w0rd" not in json.dumps(manifest)
+    # The export's own run carried the workflow's task token in its conf: the backup does not.
+    body = pair.s3.get_object(Bucket=BUCKET, Key=f"backups/dev/{pair.backup_id}/tables/dag_run.jsonl.gz")["Body"].read()
+    own = [row for row in map(json.loads, gzip.decompress(body).splitlines()) if row["dag_id"] == "mwaa_ops_export"]
+    conf = pickle.loads(base64.b64decode(own[0]["conf"]["$binary"]))
+    assert conf["task_token"] == "" and conf["execution_arn"] == pair.conf["execution_arn"]
+    assert pair.conf["task_token"].encode() not in gzip.decompress(body)
 
 
 def test_a_restore_into_another_version_and_key_is_byte_exact(pair, restored):
