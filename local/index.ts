@@ -265,6 +265,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The export/import DAGs deployed to every environment's DAG folder, emulated per the backup format.
   const transferDags = installTransferDags(mwaa, {
     ...transferDagClients(env),
+    // Every local environment is set up as docs/pause-resume.md#setup says (mwaa_ops.*).
+    configuration: { stackName, backupBucket: model.refs.BackupBucket },
     log: (message, fields) => log('transfer-dags', message, fields),
   });
   endpointsKnown.resolve();

@@ -10,6 +10,7 @@ import logging
 import os
 from typing import Any, Dict, Mapping, Tuple
 
+from .acceptance import Settings, settings_from
 from .export import export_backup
 from .restore import import_backup
 from .runner import run_transfer
@@ -67,6 +68,13 @@ def _s3_client() -> Any:
     return boto3.client("s3", region_name=_region())
 
 
+def settings() -> Settings:
+    """This environment's name and the stack's names, from where MWAA puts them (acceptance.py)."""
+    from airflow.configuration import conf
+
+    return settings_from(os.environ, lambda key: conf.get("mwaa_ops", key, fallback=None))
+
+
 def _run_identity(context: Mapping[str, Any]) -> Tuple[Dict[str, Any], Tuple[str, str]]:
     dag_run = context["dag_run"]
     return dict(dag_run.conf or {}), (dag_run.dag_id, dag_run.run_id)
@@ -111,7 +119,12 @@ def _task(action: str, context: Mapping[str, Any]) -> Dict[str, Any]:
             import_dag_id=self_run[0],
         )
 
-    return run_transfer(raw_conf, sfn, work, action)
+    try:
+        own = settings()
+    except Exception as error:  # an unreadable airflow.cfg: nothing is known, so nothing is accepted
+        log.error("%s: cannot read the mwaa_ops configuration: %s", action, type(error).__name__)
+        own = Settings(environment=None, stack_name=None, backup_bucket=None)
+    return run_transfer(raw_conf, sfn, work, action, own)
 
 
 def export_task(**context: Any) -> Dict[str, Any]:

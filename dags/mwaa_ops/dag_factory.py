@@ -34,6 +34,15 @@ def transfer_dag(dag_id: str, action: str, description: str):
         # Triggered only by the workflows, which cannot unpause a DAG first.
         is_paused_upon_creation=False,
         tags=["mwaa-ops"],
+        # Revoke every per-DAG permission a non-Admin role was given on these DAGs (Airflow's
+        # _sync_dag_view_permissions revokes per-DAG grants of roles missing from the mapping and
+        # never touches Admin). It cannot take away *global* permissions: User and Op have
+        # can_edit on DAGs and can_create on DAG Runs for every DAG by default (USER_PERMISSIONS in
+        # airflow/www/security.py, 2.7; providers/fab/.../security_manager/override.py, 2.9+), so
+        # they can still trigger these DAGs. What stops a foreign trigger is acceptance.py. An
+        # empty mapping rather than {"Admin": ...}: Admin already has everything, and naming a
+        # role makes parsing fail while that role does not exist yet.
+        access_control={},
         default_args={"retries": 0, "owner": "mwaa-ops"},
     ) as dag:
         PythonOperator(

@@ -27,7 +27,8 @@ from . import EXPORT_DAG_ID, FORMAT_VERSION, TRANSFER_DAG_IDS
 from .batching import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, AdaptiveRows
 from .conf import TransferConf
 from .dag_state import active_dags, all_dags, set_paused
-from .errors import BackupAlreadyCommitted, TransferError, describe_failure
+from .errors import BackupAlreadyCommitted, TransferError, database_error_in_chain, describe_failure
+from .run_conf import blank_task_token
 from .format import TableFileWriter, sha256_of, utc_now_iso
 from .heartbeat import Heartbeat, no_heartbeat
 from .s3io import BackupStore
@@ -49,7 +50,7 @@ def _finish_own_run(self_run: Optional[Tuple[str, str]], now: _dt.datetime) -> D
     behind it; as "success" it is history, like every other run in the backup.
     """
     if self_run is None:
-        return {}
+        return {"dag_run": _blank_tokens}
     dag_id, run_id = self_run
 
     def finish(columns: List[str], row: Tuple[Any, ...]) -> Tuple[Any, ...]:
@@ -62,7 +63,16 @@ def _finish_own_run(self_run: Optional[Tuple[str, str]], now: _dt.datetime) -> D
                 values["end_date"] = now
         return tuple(values[name] for name in columns)
 
-    return {"dag_run": finish, "task_instance": finish}
+    return {"dag_run": lambda columns, row: _blank_tokens(columns, finish(columns, row)), "task_instance": finish}
+
+
+def _blank_tokens(columns: List[str], row: Tuple[Any, ...]) -> Tuple[Any, ...]:
+    """``dag_run.conf`` without the task token it may hold (run_conf.py)."""
+    if "conf" not in columns:
+        return row
+    index = columns.index("conf")
+    value = blank_task_token(row[index])
+    return row if value is row[index] else row[:index] + (value,) + row[index + 1:]
 
 
 def _columns_of(conn: Any, table: CarriedTable) -> List[str]:
@@ -178,7 +188,8 @@ def export_backup(
             except Exception:  # the original failure is the one to report
                 pass
         if isinstance(error, Exception) and not isinstance(error, TransferError):
-            raise describe_failure(error, "export") from error
+            # A database error's text holds row values: name it, never chain it (errors.py).
+            raise describe_failure(error, "export") from (None if database_error_in_chain(error) else error)
         raise
 
 

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
+from mwaa_ops.acceptance import WORKFLOW_OF, Settings, parse_execution_arn
 from mwaa_ops.conf import parse_conf
 from mwaa_ops.secrets import SqlSecrets
 from mwaa_ops.tables import CARRIED, version_key
@@ -31,12 +32,25 @@ def fernet_like() -> SqlSecrets:
     return SqlSecrets(decrypt=lambda s: s[len("enc:"):][::-1], encrypt=lambda s: "enc:" + s[::-1])
 
 
-def conf_for(bucket: str, environment: str, backup_id: str, **extra: Any):
+#: The stack the package tests' DAGs belong to (mwaa_ops.stack_name).
+STACK = "mwaa-ops"
+
+
+def execution_arn(phase: str, name: str, stack: str = STACK) -> str:
+    """An execution of the workflow that runs ``phase`` (the backup child exports, resume imports)."""
+    return f"arn:aws:states:us-east-1:123456789012:execution:{stack}-{WORKFLOW_OF[phase]}:{name}"
+
+
+def settings_for(bucket: str, environment: str = "dev") -> Settings:
+    return Settings(environment=environment, stack_name=STACK, backup_bucket=bucket)
+
+
+def conf_for(bucket: str, environment: str, backup_id: str, phase: str = "export", **extra: Any):
     raw = {
         "task_token": "token-" + backup_id,
         "backup": {"bucket": bucket, "prefix": f"backups/{environment}/{backup_id}/", "backupId": backup_id},
         "environment": environment,
-        "execution_arn": f"arn:aws:states:us-east-1:123456789012:execution:pause:{backup_id}",
+        "execution_arn": execution_arn(phase, backup_id),
         "heartbeat_seconds": 1,
     }
     raw.update(extra)
@@ -44,10 +58,30 @@ def conf_for(bucket: str, environment: str, backup_id: str, **extra: Any):
 
 
 class FakeSfn:
-    """Records SendTask* calls; the tests assert on the payloads."""
+    """Records SendTask* calls; the tests assert on the payloads.
 
-    def __init__(self) -> None:
+    ``describe_execution`` answers as Step Functions would for a RUNNING execution of the state
+    machine its ARN names, started for ``environment``; ``executions`` overrides the answer per
+    ARN (a dict, or an exception to raise).
+    """
+
+    def __init__(self, environment: str = "dev", executions: Optional[Dict[str, Any]] = None) -> None:
         self.calls: List[Tuple[str, Dict[str, Any]]] = []
+        self.environment = environment
+        self.executions = executions or {}
+
+    def describe_execution(self, **kwargs: Any) -> Dict[str, Any]:
+        self.calls.append(("describe", kwargs))
+        arn = kwargs["executionArn"]
+        answer = self.executions.get(arn)
+        if isinstance(answer, Exception):
+            raise answer
+        if answer is not None:
+            return answer
+        parsed = parse_execution_arn(arn)
+        assert parsed is not None, arn
+        return {"executionArn": arn, "stateMachineArn": parsed.state_machine_arn(), "status": "RUNNING",
+                "input": json.dumps({"environment": self.environment})}
 
     def send_task_success(self, **kwargs: Any) -> None:
         self.calls.append(("success", kwargs))
@@ -59,7 +93,7 @@ class FakeSfn:
         self.calls.append(("heartbeat", kwargs))
 
     def answers(self) -> List[Tuple[str, Dict[str, Any]]]:
-        return [call for call in self.calls if call[0] != "heartbeat"]
+        return [call for call in self.calls if call[0] in ("success", "failure")]
 
 
 def _insert(conn, table: str, rows: List[Dict[str, Any]]) -> None:

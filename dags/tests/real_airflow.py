@@ -46,10 +46,23 @@ def dag_folder(into: str) -> str:
     return folder
 
 
-class RealAirflow:
-    """One Airflow ``version`` on its own database ``name`` of ``pg``, with its own Fernet key."""
+def mwaa_ops_configuration(environment: str, stack_name: str, backup_bucket: str) -> Dict[str, str]:
+    """What an environment the workflows manage has: MWAA's ``AIRFLOW_ENV_NAME`` and the operator's
+    AirflowConfigurationOptions ``mwaa_ops.stack_name`` / ``mwaa_ops.backup_bucket`` (which MWAA
+    exports as ``AIRFLOW__MWAA_OPS__*``; docs/pause-resume.md#setup)."""
+    return {
+        "AIRFLOW_ENV_NAME": environment,
+        "AIRFLOW__MWAA_OPS__STACK_NAME": stack_name,
+        "AIRFLOW__MWAA_OPS__BACKUP_BUCKET": backup_bucket,
+    }
 
-    def __init__(self, pg: PgServer, version: str, name: str, fernet_key: str, aws_env: Dict[str, str]):
+
+class RealAirflow:
+    """One Airflow ``version`` on its own database ``name`` of ``pg``, with its own Fernet key;
+    ``configuration`` is the environment's mwaa-ops configuration (mwaa_ops_configuration)."""
+
+    def __init__(self, pg: PgServer, version: str, name: str, fernet_key: str, aws_env: Dict[str, str],
+                 configuration: Optional[Dict[str, str]] = None):
         self.pg = pg
         self.version = version
         self.name = name
@@ -72,6 +85,7 @@ class RealAirflow:
                 "AIRFLOW__SCHEDULER__SCHEDULE_AFTER_TASK_EXECUTION": "True",
                 "AIRFLOW__LOGGING__BASE_LOG_FOLDER": os.path.join(self.home, "logs"),
                 **aws_env,
+                **(configuration or {}),
             }
         )
         with pg.admin.connect() as conn:

@@ -12,7 +12,9 @@ of bytes, not of parsed values. Three differences are by design and allowed for:
 - task instances that were queued/running/restarting/deferred in unfinished runs come back with
   no state (the documented orphan reset, docs/backup-format.md) — restated here, not imported;
 - the target adds audit-log rows of its own, adopts datasets it parsed itself, and (when newer)
-  has columns the source lacks.
+  has columns the source lacks;
+- ``dag_run.conf`` holds ``task_token: ""`` where the source held a token (the export blanks
+  them, mwaa_ops/run_conf.py) — restated here for exactly that field.
 
     python restore_check.py <source url> <source Fernet key> <target url> <target Fernet key>
 """
@@ -32,6 +34,7 @@ import sqlalchemy as sa  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from helpers import snapshot  # noqa: E402
 
+from mwaa_ops.run_conf import blank_task_token  # noqa: E402
 from mwaa_ops.secrets import SqlSecrets  # noqa: E402
 
 TRANSFER_DAGS = {"mwaa_ops_export", "mwaa_ops_import"}
@@ -83,6 +86,17 @@ def _reset_orphans(rows, run_states):
     return sorted(out, key=repr)
 
 
+def _tokens_blanked(rows):
+    """The source's dag_run rows as the backup carries them: conf with its task token blanked."""
+    out = []
+    for row in rows:
+        values = dict(row)
+        if "conf" in values:
+            values["conf"] = blank_task_token(values["conf"])
+        out.append(tuple((k, values[k]) for k, _ in row))
+    return sorted(out, key=repr)
+
+
 def assert_restored(before: Snapshot, after: Snapshot) -> List[str]:
     """Raise AssertionError naming the first table that differs; return the tables compared."""
     run_states = {(dict(r)["dag_id"], dict(r)["run_id"]): dict(r)["state"] for r in before.get("dag_run", [])}
@@ -93,6 +107,8 @@ def assert_restored(before: Snapshot, after: Snapshot) -> List[str]:
             expected, got = _without_transfer_dags(expected), _without_transfer_dags(got)
         if table == "task_instance":
             expected = _reset_orphans(expected, run_states)
+        if table == "dag_run":
+            expected = _tokens_blanked(expected)
         if expected:
             # A newer target has columns the source lacks (they get their defaults).
             shared = {k for k, _ in expected[0]}

@@ -18,7 +18,8 @@ import types
 
 import pytest
 import sqlalchemy as sa
-from helpers import FakeSfn, conf_for, paused_state, seed
+from helpers import STACK, FakeSfn, conf_for, execution_arn, paused_state, seed
+from s3_server import BUCKET
 
 from mwaa_ops import airflow_adapter
 from mwaa_ops.secrets import SqlSecrets
@@ -67,9 +68,23 @@ class FakeOperator:
         FakeOperator.current.tasks.append(self)
 
 
+class FakeConfig:
+    """``airflow.configuration.conf``: the ``[mwaa_ops]`` options a test sets."""
+
+    def __init__(self, options):
+        self.options = options
+
+    def get(self, section, key, fallback=None):
+        return self.options.get(f"{section}.{key}", fallback)
+
+
+#: What the operator sets on the environment (docs/pause-resume.md#setup) and MWAA sets itself.
+CONFIGURED = {"mwaa_ops.stack_name": STACK, "mwaa_ops.backup_bucket": BUCKET}
+
+
 @pytest.fixture
 def fake_airflow(monkeypatch):
-    def install(engine, fernet_key: str):
+    def install(engine, fernet_key: str, options=CONFIGURED, environment="dev"):
         airflow = types.ModuleType("airflow")
         airflow.__version__ = VERSION + "+amzn.1"
         airflow.DAG = FakeDag
@@ -78,11 +93,18 @@ def fake_airflow(monkeypatch):
         models = types.ModuleType("airflow.models")
         crypto = types.ModuleType("airflow.models.crypto")
         crypto.get_fernet = lambda: FakeFernet(fernet_key)
+        configuration = types.ModuleType("airflow.configuration")
+        configuration.conf = FakeConfig(options)
+        if environment is None:
+            monkeypatch.delenv("AIRFLOW_ENV_NAME", raising=False)
+        else:
+            monkeypatch.setenv("AIRFLOW_ENV_NAME", environment)
         operators = types.ModuleType("airflow.operators")
         python = types.ModuleType("airflow.operators.python")
         python.PythonOperator = FakeOperator
         for name, module in {"airflow": airflow, "airflow.settings": settings, "airflow.models": models,
-                             "airflow.models.crypto": crypto, "airflow.operators": operators,
+                             "airflow.models.crypto": crypto, "airflow.configuration": configuration,
+                             "airflow.operators": operators,
                              "airflow.operators.python": python}.items():
             monkeypatch.setitem(sys.modules, name, module)
         airflow.settings = settings
@@ -107,6 +129,9 @@ def test_dag_files_define_the_contracted_dags(fake_airflow, make_db):
         assert dag.kwargs["schedule"] is None and dag.kwargs["max_active_runs"] == 1
         assert dag.kwargs["is_paused_upon_creation"] is False and dag.kwargs["catchup"] is False
         assert len(dag.tasks) == 1 and dag.tasks[0].kwargs["python_callable"].__name__ == "_run"
+        # Per-DAG grants of every non-Admin role are revoked (global permissions still apply:
+        # dags/README.md, "Which runs are accepted").
+        assert dag.kwargs["access_control"] == {}
 
 
 def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db, s3_client, bucket, monkeypatch):
@@ -136,6 +161,7 @@ def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db
     monkeypatch.setattr(airflow_adapter, "_s3_client", lambda: s3_client)
     monkeypatch.setattr(airflow_adapter, "_sfn_client", lambda: sfn)
     fake_airflow(target, "new")
+    raw, _ = conf_for(bucket, "dev", "20261126T190000Z-adapter-1", phase="import")
     imported = airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "manual__import", raw))
     assert sfn.answers()[0][0] == "success" and imported["alreadyImported"] is False
     new_key = SqlSecrets(decrypt=lambda s: FakeFernet("new").decrypt(s.encode()).decode())
@@ -153,7 +179,8 @@ def test_a_bad_conf_fails_the_task_and_answers_the_token(fake_airflow, make_db, 
     sfn = FakeSfn()
     monkeypatch.setattr(airflow_adapter, "_sfn_client", lambda: sfn)
     with pytest.raises(Exception) as caught:
-        airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "r", {"task_token": "tok", "environment": "dev", "backup": {}}))
+        airflow_adapter.import_task(dag_run=FakeRun("mwaa_ops_import", "r", {
+            "task_token": "tok", "environment": "dev", "backup": {}, "execution_arn": execution_arn("import", "r")}))
     assert type(caught.value).__name__ == "InvalidConf"
     assert sfn.answers() == [("failure", {"taskToken": "tok", "error": "MwaaOps.InvalidConf",
                                           "cause": "conf.backup.bucket must be a non-empty string"})]

@@ -9,7 +9,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
-from helpers import FakeSfn, conf_for, paused_state, seed, snapshot
+from helpers import FakeSfn, conf_for, execution_arn, paused_state, seed, snapshot
 from transfer import export, new_backup_id, restore
 
 from mwaa_ops.errors import TransferError
@@ -120,7 +120,7 @@ def test_a_committed_backup_is_never_rewritten(make_db, s3_client, bucket):
     sfn = FakeSfn()
     with pytest.raises(TransferError):
         export(source, VERSION, s3_client, bucket, backup_id, secrets, sfn=sfn,
-               execution_arn="arn:aws:states:us-east-1:123456789012:execution:pause:other")
+               execution_arn=execution_arn("export", "other"))
     assert _failure(sfn)["error"] == "MwaaOps.BackupAlreadyCommitted"
     assert s3_client.get_object(Bucket=bucket, Key=_key(backup_id, "manifest.json"))["Body"].read() == before
 

@@ -9,8 +9,11 @@ scripts/python-env.ts (``npm run test:python`` makes them).
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
+import pickle
 import subprocess
 from typing import Any, Dict, List, Tuple
 
@@ -20,8 +23,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from helpers import snapshot
 from restore_check import TRANSFER_DAGS, assert_restored, fernet_secrets
 from restore_check import text_engine as restore_text_engine
-from real_airflow import RealAirflow, installed_versions
+from real_airflow import RealAirflow, installed_versions, mwaa_ops_configuration
 from s3_server import BUCKET
+from sfn_server import STACK, SfnServer, execution_arn
 from airflow_schema import describe_schema
 from schemas.generate import airflow_bin, migrate_fresh
 
@@ -63,11 +67,21 @@ def text_engine(airflow: RealAirflow) -> sa.engine.Engine:
     return restore_text_engine(airflow.pg.url(airflow.name))
 
 
-def conf_for(environment: str, backup_id: str, **extra: Any) -> Dict[str, Any]:
+#: The environment every test Airflow is, as the workflows see it.
+CONFIGURATION = mwaa_ops_configuration("dev", STACK, BUCKET)
+WORKFLOW = {"mwaa_ops_export": "backup", "mwaa_ops_import": "resume"}
+
+
+def conf_for(sfn: SfnServer, dag_id: str, environment: str, backup_id: str, run: str = "",
+             **extra: Any) -> Dict[str, Any]:
+    """The conf MetadataTransferFunction sends, from an execution of the workflow that runs
+    ``dag_id`` that the Step Functions endpoint knows as RUNNING for ``environment``."""
+    arn = sfn.running(execution_arn(WORKFLOW[dag_id], f"{backup_id}{run}"), environment)
     return {
+        "task_token": f"token-{dag_id}-{backup_id}{run}",
         "backup": {"bucket": BUCKET, "prefix": f"backups/{environment}/{backup_id}/", "backupId": backup_id},
         "environment": environment,
-        "execution_arn": f"arn:aws:states:us-east-1:000000000000:execution:pause:{backup_id}",
+        "execution_arn": arn,
         **extra,
     }
 
@@ -115,20 +129,26 @@ def seed_source(source: RealAirflow) -> Dict[str, Any]:
 class Pair:
     """A source environment and the backup its export DAG wrote."""
 
-    def __init__(self, pg, s3_client, aws_env, source_version: str, target_version: str, tag: str):
+    def __init__(self, pg, s3_client, sfn, aws_env, source_version: str, target_version: str, tag: str):
         self.pg = pg
+        self.sfn = sfn
         self.s3 = s3_client
         self.aws_env = aws_env
         self.target_version = target_version
         self.tag = tag
         self.source_key = Fernet.generate_key().decode()
-        self.source = RealAirflow(pg, source_version, f"src_{tag}", self.source_key, aws_env)
+        self.source = RealAirflow(pg, source_version, f"src_{tag}", self.source_key, aws_env, CONFIGURATION)
         self.facts = seed_source(self.source)
         self.before = snapshot(text_engine(self.source), fernet_secrets(self.source_key))
         self.backup_id = f"20261203T100000Z-real-{tag}"
-        self.conf = conf_for("dev", self.backup_id)
+        self.conf = conf_for(sfn, "mwaa_ops_export", "dev", self.backup_id)
         self.export = self.source.dags_test("mwaa_ops_export", EXPORT_DATE, conf=self.conf)
+        self.imports = iter(range(1, 1000))
         self.targets: List[RealAirflow] = []
+
+    def import_conf(self) -> Dict[str, Any]:
+        """The conf of a new resume execution restoring this backup."""
+        return conf_for(self.sfn, "mwaa_ops_import", "dev", self.backup_id, run=f"-resume{next(self.imports)}")
 
     def manifest(self) -> Dict[str, Any]:
         key = f"backups/dev/{self.backup_id}/manifest.json"
@@ -136,7 +156,7 @@ class Pair:
 
     def new_target(self, name: str) -> Tuple[RealAirflow, str]:
         key = Fernet.generate_key().decode()
-        target = RealAirflow(self.pg, self.target_version, f"{name}_{self.tag}", key, self.aws_env)
+        target = RealAirflow(self.pg, self.target_version, f"{name}_{self.tag}", key, self.aws_env, CONFIGURATION)
         # What a new environment does at boot: parse the DAG folder (DAGs start paused, except
         # those whose file says otherwise).
         target.cli("dags", "reserialize")
@@ -149,15 +169,25 @@ class Pair:
 
 
 @pytest.fixture(scope="module")
-def aws_env(s3):
-    return {"AWS_ENDPOINT_URL_S3": s3.endpoint, "AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
+def sfn():
+    server = SfnServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def aws_env(s3, sfn):
+    return {"AWS_ENDPOINT_URL_S3": s3.endpoint, "AWS_ENDPOINT_URL_SFN": sfn.endpoint,
+            "AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required"}
 
 
 @pytest.fixture(scope="module", params=PAIRS, ids=[f"{s}->{t}" for s, t in PAIRS])
-def pair(request, pg, s3, aws_env):
+def pair(request, pg, s3, sfn, aws_env):
     source_version, target_version = request.param
-    made = Pair(pg, s3.client(), aws_env, source_version, target_version, source_version.replace(".", ""))
+    made = Pair(pg, s3.client(), sfn, aws_env, source_version, target_version, source_version.replace(".", ""))
     yield made
     made.close()
 
@@ -166,7 +196,7 @@ def pair(request, pg, s3, aws_env):
 def restored(pair):
     """The pair's backup imported into a fresh target by the real import DAG."""
     target, key = pair.new_target("dst")
-    target.dags_test("mwaa_ops_import", IMPORT_DATE, conf=pair.conf)
+    target.dags_test("mwaa_ops_import", IMPORT_DATE, conf=pair.import_conf())
     return target, key
 
 
@@ -175,6 +205,8 @@ def restored(pair):
 
 def test_the_export_dag_backs_up_and_pauses_inside_real_airflow(pair):
     assert pair.export.returncode == 0 and pair.source.run_state("mwaa_ops_export") == "success"
+    (answer, body), = pair.sfn.answers(pair.conf["task_token"])
+    assert answer == "SendTaskSuccess" and json.loads(body["output"])["backupId"] == pair.backup_id
     manifest = pair.manifest()
     assert manifest["airflowVersion"] == pair.source.version
     active = sorted(d for d, p in pair.facts["paused"].items() if not p and d not in TRANSFER_DAGS)
@@ -188,6 +220,12 @@ def test_the_export_dag_backs_up_and_pauses_inside_real_airflow(pair):
         assert manifest["tables"][table]["rows"] > 0, table
     # Secrets are in the backup decrypted, and nowhere in the manifest.
     assert "p@ss:w0rd" not in json.dumps(manifest)
+    # The export's own run carried the workflow's task token in its conf: the backup does not.
+    body = pair.s3.get_object(Bucket=BUCKET, Key=f"backups/dev/{pair.backup_id}/tables/dag_run.jsonl.gz")["Body"].read()
+    own = [row for row in map(json.loads, gzip.decompress(body).splitlines()) if row["dag_id"] == "mwaa_ops_export"]
+    conf = pickle.loads(base64.b64decode(own[0]["conf"]["$binary"]))
+    assert conf["task_token"] == "" and conf["execution_arn"] == pair.conf["execution_arn"]
+    assert pair.conf["task_token"].encode() not in gzip.decompress(body)
 
 
 def test_a_restore_into_another_version_and_key_is_byte_exact(pair, restored):
@@ -268,12 +306,76 @@ def test_runs_the_new_environment_made_before_the_import_do_not_block_it(pair):
     with target.engine.connect() as conn:
         own = conn.execute(sa.text("SELECT id, start_date FROM dag_run WHERE dag_id = 'sample_hourly'")).one()
     for attempt in range(2):  # and a re-run finds it done instead of failing on the same key
-        target.dags_test("mwaa_ops_import", f"2026-12-03T1{2 + attempt}:00:00+00:00", conf=pair.conf)
+        target.dags_test("mwaa_ops_import", f"2026-12-03T1{2 + attempt}:00:00+00:00", conf=pair.import_conf())
         assert target.run_state("mwaa_ops_import") == "success"
     with target.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id, start_date FROM dag_run WHERE dag_id = 'sample_hourly'")).one() == own
         marker = conn.execute(sa.text("SELECT count(*) FROM log WHERE event = 'mwaa_ops_import'")).scalar()
     assert marker == 1
+
+
+# -- only our own workflow's runs ----------------------------------------------------------------
+
+GUARD_DATE = "2026-12-03T14:00:00+00:00"
+
+
+@pytest.fixture(scope="module")
+def guarded(pg, aws_env):
+    """An environment in use (active DAGs, a variable) whose transfer DAGs receive foreign confs."""
+    version = VERSIONS[-1]
+    airflow = RealAirflow(pg, version, "guard", Fernet.generate_key().decode(), aws_env, CONFIGURATION)
+    airflow.cli("dags", "reserialize")
+    airflow.cli("dags", "unpause", "sample_etl")
+    airflow.cli("variables", "set", "kept", "as it was")
+    yield airflow
+    airflow.close()
+
+
+def _foreign(sfn: SfnServer, dag_id: str, case: str) -> Tuple[Dict[str, Any], Dict[str, str], bool]:
+    """(conf, extra environment, whether the token is answered) for each kind of foreign run."""
+    backup_id = f"20261203T140000Z-guard-{case}-{dag_id[-6:]}"
+    conf = conf_for(sfn, dag_id, "dev", backup_id)
+    if case == "other-environment":
+        conf = conf_for(sfn, dag_id, "prod", backup_id)
+    elif case == "other-bucket":
+        conf["backup"]["bucket"] = "someone-elses-bucket"
+        return conf, {}, True  # our running workflow, for this environment: failed at once
+    elif case == "other-state-machine":
+        conf["execution_arn"] = sfn.running(execution_arn(WORKFLOW[dag_id], backup_id, stack="other-stack"), "dev")
+    elif case == "not-running":
+        sfn.running(conf["execution_arn"], "dev", status="SUCCEEDED")
+    elif case == "not-configured":
+        return conf, {"AIRFLOW__MWAA_OPS__STACK_NAME": ""}, True
+    return conf, {}, False
+
+
+@pytest.mark.parametrize("dag_id", ["mwaa_ops_export", "mwaa_ops_import"])
+@pytest.mark.parametrize("case", ["other-environment", "other-bucket", "other-state-machine", "not-running",
+                                  "not-configured"])
+def test_a_foreign_run_is_refused_without_touching_the_database_or_s3(guarded, sfn, s3, dag_id, case):
+    conf, env, answered = _foreign(sfn, dag_id, case)
+    with guarded.engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT dag_id, is_paused FROM dag ORDER BY dag_id")).all(), \
+            conn.execute(sa.text("SELECT key, val FROM variable ORDER BY key")).all()
+    result = guarded.dags_test(dag_id, GUARD_DATE, conf=conf, env=env, check=False)
+    assert guarded.run_state(dag_id, GUARD_DATE) == "failed", result.stdout[-2000:]
+    with guarded.engine.begin() as conn:
+        after = conn.execute(sa.text("SELECT dag_id, is_paused FROM dag ORDER BY dag_id")).all(), \
+            conn.execute(sa.text("SELECT key, val FROM variable ORDER BY key")).all()
+        # the next case runs at the same logical date
+        conn.execute(sa.text("DELETE FROM task_instance WHERE dag_id = :d"), {"d": dag_id})
+        conn.execute(sa.text("DELETE FROM dag_run WHERE dag_id = :d"), {"d": dag_id})
+    assert after == before  # no DAG paused or unpaused, nothing restored
+    listed = s3.client().list_objects_v2(Bucket=BUCKET, Prefix=conf["backup"]["prefix"])
+    assert listed.get("KeyCount", 0) == 0  # nothing written under the conf's prefix
+    answers = sfn.answers(conf["task_token"])
+    if answered:
+        (operation, body), = answers
+        assert operation == "SendTaskFailure"
+        assert body["error"] == ("MwaaOps.NotConfigured" if case == "not-configured" else "MwaaOps.ForeignRun")
+    else:
+        assert answers == []
+    assert conf["task_token"] not in result.stdout + result.stderr
 
 
 # -- memory ------------------------------------------------------------------------------------
@@ -300,11 +402,11 @@ def peak_rss_mib(airflow: RealAirflow, *args: str) -> float:
     return int(result.stdout.strip().splitlines()[-1]) / 1024
 
 
-def test_memory_is_bounded_by_the_batch_size_not_the_table(pg, s3, aws_env, record_property):
+def test_memory_is_bounded_by_the_batch_size_not_the_table(pg, s3, sfn, aws_env, record_property):
     version = "2.11.0" if "2.11.0" in VERSIONS else VERSIONS[-1]
     key = Fernet.generate_key().decode()
-    small = RealAirflow(pg, version, "mem_small", key, aws_env)
-    big = RealAirflow(pg, version, "mem_big", key, aws_env)
+    small = RealAirflow(pg, version, "mem_small", key, aws_env, CONFIGURATION)
+    big = RealAirflow(pg, version, "mem_big", key, aws_env, CONFIGURATION)
     try:
         for airflow in (small, big):
             airflow.cli("dags", "reserialize")
@@ -319,11 +421,13 @@ def test_memory_is_bounded_by_the_batch_size_not_the_table(pg, s3, aws_env, reco
         peaks = {}
         for name, airflow in (("small", small), ("big", big)):
             backup_id = f"20261203T120000Z-mem-{name}"
-            conf = conf_for("dev", backup_id, batch_bytes=BATCH_BYTES)
+            conf = conf_for(sfn, "mwaa_ops_export", "dev", backup_id, batch_bytes=BATCH_BYTES)
             peaks[f"export_{name}"] = peak_rss_mib(airflow, "dags", "test", "-c", json.dumps(conf),
                                                    "mwaa_ops_export", EXPORT_DATE)
-            fresh = RealAirflow(pg, version, f"mem_{name}_target", Fernet.generate_key().decode(), aws_env)
+            fresh = RealAirflow(pg, version, f"mem_{name}_target", Fernet.generate_key().decode(), aws_env,
+                                CONFIGURATION)
             try:
+                conf = conf_for(sfn, "mwaa_ops_import", "dev", backup_id, batch_bytes=BATCH_BYTES)
                 peaks[f"import_{name}"] = peak_rss_mib(fresh, "dags", "test", "-c", json.dumps(conf),
                                                        "mwaa_ops_import", IMPORT_DATE)
                 if name == "big":

@@ -43,6 +43,8 @@ export interface EnvironmentSummary {
   webServerHostname: string;
   /** Every status so far, oldest first. */
   history: EnvironmentStatus[];
+  /** The environment's AirflowConfigurationOptions (the transfer DAGs read `mwaa_ops.*`). */
+  airflowConfigurationOptions: Record<string, string>;
 }
 
 export interface MwaaHandle extends EmulatorHandle {
@@ -76,6 +78,9 @@ export async function startMwaa(ctx: ServiceContext, opts: MwaaOptions): Promise
         airflowVersion: String(r.config.AirflowVersion),
         webServerHostname: r.hostname,
         history: [...r.history],
+        airflowConfigurationOptions: {
+          ...((r.config.AirflowConfigurationOptions ?? {}) as Record<string, string>),
+        },
       })),
     failNext: (envName, failure) => model.failNext(envName, failure),
     dagBehaviours,

@@ -61,6 +61,14 @@ import {
   writeJson,
   writeTable,
 } from './backup-format.ts';
+import {
+  acceptRun,
+  blankTaskToken,
+  RefusedRun,
+  settingsFrom,
+  type TransferPhase,
+  type TransferSettings,
+} from './transfer-acceptance.ts';
 
 /** The DAG ids the product triggers (docs/pause-resume.md); the backup never pauses or carries them. */
 export const EXPORT_DAG_ID = 'mwaa_ops_export';
@@ -92,12 +100,21 @@ export interface TransferDagsOptions {
   kmsKeyId?: string;
   /** Log lines without values (the cloud's logger). */
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * What every environment is configured with (docs/pause-resume.md#setup): the stack name and
+   * backup bucket an operator sets as `mwaa_ops.stack_name` / `mwaa_ops.backup_bucket`. An
+   * environment's own AirflowConfigurationOptions with those keys win (blank = unset, which
+   * fails closed as on a real environment). See transfer-acceptance.ts.
+   */
+  configuration?: Omit<TransferSettings, 'environment'>;
 }
 
 export interface TransferDagsHandle {
   faults: TransferFaults;
   /** Task answers sent so far, oldest first: what tests assert on (no values inside). */
   answers: Array<{ dagId: string; environment: string; kind: 'success' | 'failure'; body: string }>;
+  /** Runs refused by the acceptance check (transfer-acceptance.ts), oldest first. */
+  refused: Array<{ dagId: string; environment: string; error: string; reason: string; answered: boolean }>;
   /** Release runs held by `no-heartbeat` (they end failed, without answering). */
   close(): void;
 }
@@ -105,7 +122,7 @@ export interface TransferDagsHandle {
 /** What the MWAA emulator handle must offer (MwaaHandle has it). */
 export interface TransferDagsHost {
   dagBehaviours: DagBehaviourRegistry;
-  environments(): Array<{ name: string }>;
+  environments(): Array<{ name: string; airflowConfigurationOptions?: Record<string, string> }>;
   airflow(environment: string): {
     addDag(dagId: string, options?: { paused?: boolean }): void;
     store: MetadataStore;
@@ -293,6 +310,7 @@ export function installTransferDags(
   const faults = createTransferFaults();
   const answers: TransferDagsHandle['answers'] = [];
   const held = new Set<() => void>();
+  const refused: TransferDagsHandle['refused'] = [];
   const log = options.log ?? (() => undefined);
 
   for (const dagId of [EXPORT_DAG_ID, IMPORT_DAG_ID]) {
@@ -357,7 +375,33 @@ export function installTransferDags(
       held.add(release);
     });
 
+  /** True when the run is refused (and answered only if the refusal allows it). */
+  const refuses = async (ctx: DagBehaviourContext, phase: TransferPhase): Promise<boolean> => {
+    const own = mwaa.environments().find((e) => e.name === ctx.environment);
+    const settings = settingsFrom(ctx.environment, own?.airflowConfigurationOptions, options.configuration);
+    try {
+      await acceptRun(ctx.conf, phase, settings, options.sfn);
+      return false;
+    } catch (error) {
+      if (!(error instanceof RefusedRun)) throw error;
+      log(`${phase} refused`, { runId: ctx.runId, error: error.name, reason: error.message });
+      refused.push({
+        dagId: ctx.dagId,
+        environment: ctx.environment,
+        error: error.name,
+        reason: error.message,
+        answered: error.answer,
+      });
+      if (error.answer)
+        await answer(ctx, String(ctx.conf.task_token), {
+          error: new TransferFailure(error.name, error.message),
+        });
+      return true;
+    }
+  };
+
   mwaa.dagBehaviours.register(EXPORT_DAG_ID, async (ctx) => {
+    if (await refuses(ctx, 'export')) return 'failed';
     let conf: TransferConf;
     try {
       conf = readConf(ctx.conf);
@@ -392,6 +436,7 @@ export function installTransferDags(
   });
 
   mwaa.dagBehaviours.register(IMPORT_DAG_ID, async (ctx) => {
+    if (await refuses(ctx, 'import')) return 'failed';
     let conf: TransferConf;
     try {
       conf = readConf(ctx.conf);
@@ -416,6 +461,7 @@ export function installTransferDags(
   return {
     faults,
     answers,
+    refused,
     close() {
       for (const release of [...held]) release();
     },
@@ -492,6 +538,8 @@ async function runExport(
   for (const table of CARRIED) {
     const spec = table.spec(store);
     const rows = store.all(`SELECT * FROM ${table.name} ORDER BY ${table.orderBy}`).map((row) => {
+      // A task token in a run's conf would let whoever reads the backup answer that workflow.
+      if (table.name === 'dag_run' && 'conf' in row) row = { ...row, conf: blankTaskToken(row.conf) };
       // The export's own run is history once the backup exists: restored as running, the new
       // scheduler would find a run with no worker behind it.
       if (row.dag_id === ctx.dagId && row.run_id === ctx.runId && !FINISHED.has(String(row.state))) {

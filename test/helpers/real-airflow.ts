@@ -205,6 +205,17 @@ export function bridgeTransferDags(
     AWS_REGION: cloud.env.AWS_REGION,
     AWS_DEFAULT_REGION: cloud.env.AWS_REGION,
   };
+  // The environment's mwaa-ops configuration (docs/pause-resume.md#setup): MWAA's
+  // AIRFLOW_ENV_NAME and the operator's mwaa_ops.* options, as MWAA exports them. The stack name is
+  // the one in the cloud's state machine names (<stack>-pause).
+  const pauseMachine = cloud.ref('PauseEnvironmentStateMachine');
+  const configuration = {
+    AIRFLOW_ENV_NAME: environment,
+    AIRFLOW__MWAA_OPS__STACK_NAME: pauseMachine
+      .slice(pauseMachine.lastIndexOf(':') + 1)
+      .replace(/-pause$/, ''),
+    AIRFLOW__MWAA_OPS__BACKUP_BUCKET: cloud.ref('BackupBucket'),
+  };
   for (const dagId of ['mwaa_ops_export', 'mwaa_ops_import']) {
     mwaa.dagBehaviours.register(
       dagId,
@@ -228,7 +239,7 @@ export function bridgeTransferDags(
     const result = await runCommand(
       venvBin(`airflow-${airflow.version}`, 'airflow'),
       ['dags', 'test', '-c', JSON.stringify(conf), dagId, logicalDate],
-      { env: { ...airflow.env, ...aws, ...extraEnv() }, cwd: airflow.home },
+      { env: { ...airflow.env, ...aws, ...configuration, ...extraEnv() }, cwd: airflow.home },
     );
     const states = await airflow.query(
       `SELECT state FROM dag_run WHERE dag_id = '${dagId}' ORDER BY id DESC LIMIT 1`,

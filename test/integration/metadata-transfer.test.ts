@@ -333,7 +333,17 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_S3: s3emu.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,
   });
-  transfer = installTransferDags(mwaa, { ...clients, kmsKeyId: 'alias/mwaa-ops-backups' });
+  // This suite's one-state machines stand in for the stack's backup and resume workflows.
+  const workflows = [MACHINE.name, SHORT_HEARTBEAT.name];
+  transfer = installTransferDags(mwaa, {
+    ...clients,
+    kmsKeyId: 'alias/mwaa-ops-backups',
+    configuration: {
+      stackName: 'mwaa-ops',
+      backupBucket: BUCKET,
+      workflows: { export: workflows, import: workflows },
+    },
+  });
 
   Object.assign(process.env, {
     AWS_REGION: REGION,

@@ -140,6 +140,30 @@ describe('template.yaml IAM', () => {
     }
   });
 
+  it("lets the transfer DAGs describe only the executions that start them (this stack's backup and resume)", () => {
+    const describes = policy('MwaaExecutionRolePolicy').filter((s) =>
+      actions(s).some((a) => a === 'states:DescribeExecution' || a === 'states:*'),
+    );
+    expect(describes.map((s) => ({ sid: s.Sid, actions: actions(s), resources: resourceTexts(s) }))).toEqual([
+      {
+        sid: 'CheckRunIsOurWorkflow',
+        actions: ['states:DescribeExecution'],
+        resources: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+          'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-backup:*',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+          'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-resume:*',
+        ],
+      },
+    ]);
+    // Through the same Step Functions VPC endpoint as the task answers, when one is given.
+    expect(describes[0]?.Effect).toBe('Allow');
+    expect(describes[0]?.Condition).toEqual(
+      bySid('MwaaExecutionRolePolicy', 'AnswerWorkflowTasks')?.Condition,
+    );
+    expect(describes[0]?.Condition).toBeDefined();
+  });
+
   it('lets backups be written only with the stack key', () => {
     const pin = bySid('BackupBucketPolicy', 'DenyOtherKmsKeys');
     expect(pin).toMatchObject({
