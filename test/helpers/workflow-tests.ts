@@ -9,6 +9,18 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../../local/index.ts';
 
 /** Region and credentials of the local cloud, for any SDK client. */
+/**
+ * Workflow settings for tests on the local cloud (clock ×2000): polls every emulated minute, so
+ * MWAA's 15-minute delete takes under half a second; the heartbeat allowance (1.8 s real) leaves
+ * room for a cold start of a function.
+ */
+export const FAST_WORKFLOW_SETTINGS = {
+  pollSeconds: 60,
+  heartbeatSeconds: 3600,
+  exportTimeoutSeconds: 7200,
+  importTimeoutSeconds: 7200,
+} as const;
+
 export function localSdkConfig(cloud: LocalCloud) {
   return {
     region: cloud.env.AWS_REGION,

@@ -18,18 +18,14 @@ import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/loca
 import {
   configTables,
   environmentStatus,
+  FAST_WORKFLOW_SETTINGS,
   registryItem,
   statesEntered,
   until as waitUntil,
   workflowClients,
 } from '../helpers/workflow-tests.ts';
 
-const FAST = {
-  pollSeconds: 60,
-  heartbeatSeconds: 3600,
-  exportTimeoutSeconds: 7200,
-  importTimeoutSeconds: 7200,
-};
+const FAST = FAST_WORKFLOW_SETTINGS;
 
 let cloud: LocalCloud;
 let local: CloudMwaa;

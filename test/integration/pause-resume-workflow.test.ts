@@ -14,6 +14,7 @@ import type { MwaaHandle } from '../../local/mwaa/index.ts';
 import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
 import {
   environmentStatus,
+  FAST_WORKFLOW_SETTINGS,
   registryItem,
   statesEntered,
   until as waitUntil,
@@ -22,16 +23,7 @@ import {
 
 const templatePath = new URL('./fixtures/pause-resume-template.yaml', import.meta.url).pathname;
 
-/**
- * Polls every emulated minute (at ×2000 MWAA's 15-minute delete takes under half a second); the
- * heartbeat allowance (1.8 s real) leaves room for a cold start of the scripted function.
- */
-const FAST = {
-  pollSeconds: 60,
-  heartbeatSeconds: 3600,
-  exportTimeoutSeconds: 7200,
-  importTimeoutSeconds: 7200,
-};
+const FAST = FAST_WORKFLOW_SETTINGS;
 
 let cloud: LocalCloud;
 let local: CloudMwaa;

@@ -17,6 +17,7 @@ import {
   configTables,
   dagPauseStates,
   environmentStatus,
+  FAST_WORKFLOW_SETTINGS,
   registryItem,
   runHistory,
   statesEntered,
@@ -31,13 +32,7 @@ const SECRETS = {
   extra: 'pr-extra-token-5e4d3c',
 };
 
-/** Emulated-minute polls; generous heartbeats so cold starts never count as a lost heartbeat. */
-const FAST = {
-  pollSeconds: 60,
-  heartbeatSeconds: 3600,
-  exportTimeoutSeconds: 7200,
-  importTimeoutSeconds: 7200,
-};
+const FAST = FAST_WORKFLOW_SETTINGS;
 
 let cloud: LocalCloud;
 let local: CloudMwaa;

@@ -12,20 +12,14 @@ import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import { createAvailableEnvironment } from '../helpers/environments.ts';
 import {
   environmentStatus,
+  FAST_WORKFLOW_SETTINGS,
   registryItem,
   statesEntered,
   workflowClients,
 } from '../helpers/workflow-tests.ts';
 
 /** The suites' usual fast settings: emulated-minute polls, generous heartbeats. */
-const FAST = {
-  pollSeconds: 60,
-  heartbeatSeconds: 3600,
-  exportTimeoutSeconds: 7200,
-  importTimeoutSeconds: 7200,
-  canaryPollSeconds: 30,
-  canaryTimeoutSeconds: 3600,
-};
+const FAST = { ...FAST_WORKFLOW_SETTINGS, canaryPollSeconds: 30, canaryTimeoutSeconds: 3600 };
 
 type Machine =
   | 'PauseEnvironmentStateMachine'
