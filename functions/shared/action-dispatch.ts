@@ -52,14 +52,9 @@ export function actionHandler(run: (event: unknown) => Promise<unknown>) {
       environment: typeof input.environment === 'string' ? input.environment : undefined,
       executionArn: typeof input.executionArn === 'string' ? input.executionArn : undefined,
     });
-    try {
-      const result = await run(event);
-      logger.info('action done');
-      return result;
-    } catch (error) {
-      const { name, message } = error as Error;
-      logger.warn('action failed', { error: { name, message } });
-      throw error;
-    }
+    // A failure is logged once, with its stack, by withObservability ('invocation failed').
+    const result = await run(event);
+    logger.info('action done');
+    return result;
   });
 }
