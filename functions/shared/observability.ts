@@ -10,10 +10,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { once } from './lazy.ts';
-import { MappedStackLogFormatter } from './log-format.ts';
+import { mapStack } from './stack-map.ts';
 
-/** Error stacks in its lines name the TypeScript sources (stack-map.ts). */
-export const logger = new Logger({ logFormatter: new MappedStackLogFormatter() });
+export const logger = new Logger();
 
 /** The tracer and its middleware (tracing.ts), loaded by the first invocation. */
 export const loadTracing = once(() => import('./tracing.ts'));
@@ -41,13 +40,15 @@ export function deferredMiddleware(load: () => Promise<MiddlewareObj>): Middlewa
  * `error.stack` into the `trace` of the error it returns, and Step Functions copies that into
  * the execution's cause, which reaches the notification topic (and every e-mail subscribed to
  * it) with file paths and line numbers. Operators need name and message there; the frames stay
- * in the log line written here, under the request id.
+ * in the log line written here, under the request id, mapped to the TypeScript sources
+ * (stack-map.ts) before Powertools formats it, so its `stack` and `location` name them.
  */
 export function stackToLog(log: Pick<Logger, 'error'>): MiddlewareObj {
   return {
     onError: (request) => {
       const error = request.error;
       if (!(error instanceof Error)) return;
+      if (typeof error.stack === 'string') error.stack = mapStack(error.stack);
       log.error('invocation failed', { error });
       error.stack = `${error.name}: ${error.message}`;
     },

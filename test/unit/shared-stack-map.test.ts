@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { build } from 'esbuild';
-import { MappedStackLogFormatter } from '../../functions/shared/log-format.ts';
+import { stackToLog } from '../../functions/shared/observability.ts';
 import { atInit, mapStack } from '../../functions/shared/stack-map.ts';
 import { functionBundleOptions } from '../../scripts/esbuild-options.ts';
 
@@ -74,7 +75,19 @@ describe('functions/shared/stack-map', () => {
   it('is what the logger writes for an error from the bundle: stack and location', () => {
     const error = new Error('no flow');
     error.stack = rawStack;
-    const formatted = new MappedStackLogFormatter().formatError(error);
+    const lines: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      }),
+    );
+    try {
+      stackToLog(new Logger({ serviceName: 's' })).onError?.({ error } as never);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const formatted = (JSON.parse(lines[0] ?? '{}') as { error: { location: string; stack: string } }).error;
     expect(formatted.location).toBe(`${join(dir, 'deep.ts')}:2`);
     expect(formatted.stack).toBe(mapStack(rawStack));
   });
