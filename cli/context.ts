@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../functions/shared/config.ts';
 import { type ErrorContext, MwaaOpsError } from '../functions/shared/errors.ts';
+import { colorEnabled } from './color.ts';
 
 /**
  * Where `--local` without a value looks, relative to the project root (not the current
@@ -63,7 +64,7 @@ export interface CliContext {
   readonly endpoints: Readonly<Record<string, string>>;
   readonly stack: string;
   readonly output: OutputFormat;
-  /** Whether text output may use ANSI styles. */
+  /** Whether text output may use ANSI styles (cli/color.ts: --no-color, NO_COLOR, FORCE_COLOR, a TTY). */
   readonly color: boolean;
   readonly debug: boolean;
 }
@@ -184,7 +185,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 /** Resolve the global options into a {@link CliContext}. */
 export function resolveContext(options: GlobalOptions, sources: ContextSources): CliContext {
   const output = options.output;
-  const color = options.color && sources.stdoutIsTTY && sources.env.NO_COLOR === undefined;
+  const color = colorEnabled({ flag: options.color, env: sources.env, stdoutIsTTY: sources.stdoutIsTTY });
   const debug = options.debug === true || sources.env.MWAA_OPS_DEBUG === '1';
   const common = { stack: options.stack, output, color, debug };
 

@@ -78,7 +78,7 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
   return {
     startExecution: async (operation, name, input) => runner.start(await machine(operation), name, input),
     describeExecution: runner.describeExecution,
-    statesEntered: runner.statesEntered,
+    statesEnteredAfter: runner.statesEnteredAfter,
     async registry(environment) {
       const out = await dynamodb.send(
         new GetCommand({

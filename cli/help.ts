@@ -6,7 +6,6 @@
  * listing walks every level and names each command by its full path below the program.
  */
 import { type Command, Help, type HelpConfiguration } from 'commander';
-import { isEmptyGroup } from './commands/group.ts';
 
 /** The command's path below the program, e.g. `rbac grant` (the program's own name excluded). */
 export function commandPath(command: Command): string {
@@ -41,10 +40,6 @@ export function treeHelp(): HelpConfiguration {
       const term = Help.prototype.subcommandTerm.call(this, command);
       const parentPath = command.parent ? commandPath(command.parent) : '';
       return parentPath ? `${parentPath} ${term}` : term;
-    },
-    subcommandDescription(this: Help, command: Command): string {
-      const description = Help.prototype.subcommandDescription.call(this, command);
-      return isEmptyGroup(command) ? `${description} (no commands yet)` : description;
     },
   };
 }

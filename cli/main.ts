@@ -11,6 +11,7 @@ import { type ClientFactory, sdkClients } from './clients.ts';
 import { registerBackups } from './commands/backups.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerEnv } from './commands/env.ts';
+import { registerEnvAttach } from './commands/env-attach.ts';
 import { registerEnvUpgrade } from './commands/env-upgrade.ts';
 import { registerFlows } from './commands/flows.ts';
 import { registerRbac } from './commands/rbac.ts';
@@ -46,6 +47,8 @@ export interface CliDeps {
   readonly environmentOps: EnvironmentOpsFactory;
   readonly upgradeOps: UpgradeOpsFactory;
   readonly dlq: DeadLetterQueueOpsFactory;
+  /** The clock: execution names and the elapsed time in `--wait` progress read it. */
+  readonly now: () => Date;
 }
 
 function defaultDeps(): CliDeps {
@@ -59,6 +62,7 @@ function defaultDeps(): CliDeps {
     environmentOps: sdkEnvironmentOps,
     upgradeOps: sdkUpgradeOps,
     dlq: sdkDeadLetterQueueOps,
+    now: () => new Date(),
   };
 }
 
@@ -115,7 +119,10 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
       DEFAULT_STACK_NAME,
     )
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-    .option('--no-color', 'never use colours in text output (NO_COLOR is honoured too)')
+    .option(
+      '--no-color',
+      'never use colours in text output (NO_COLOR=<non-empty> too; FORCE_COLOR=1 forces them, FORCE_COLOR=0 disables)',
+    )
     .option('--debug', 'print stack traces of failures (or set MWAA_OPS_DEBUG=1)')
     .addHelpText('after', PROGRAM_EXAMPLES);
 
@@ -128,8 +135,9 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   registerWhoami(program, runtime);
   registerFlows(program, runtime, { store: deps.flows, readInput: deps.readInput });
   registerRbac(program, runtime);
-  const env = registerEnv(program, runtime, { ops: deps.environmentOps });
-  registerEnvUpgrade(env, runtime, { ops: deps.upgradeOps });
+  const env = registerEnv(program, runtime, { ops: deps.environmentOps, now: deps.now });
+  registerEnvUpgrade(env, runtime, { ops: deps.upgradeOps, now: deps.now });
+  registerEnvAttach(env, runtime, { ops: deps.environmentOps, now: deps.now });
   registerBackups(program, runtime, { ops: deps.environmentOps });
   registerSchedule(program, runtime, { ops: deps.environmentOps });
   registerVersions(program, runtime);

@@ -43,7 +43,7 @@ export const sdkUpgradeOps: UpgradeOpsFactory = (context) => {
     startUpgrade: async (name, input) =>
       runner.start(await output('UpgradeEnvironmentStateMachineArn'), name, input),
     describeExecution: runner.describeExecution,
-    statesEntered: runner.statesEntered,
+    statesEnteredAfter: runner.statesEnteredAfter,
     sleep,
   };
 };

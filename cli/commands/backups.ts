@@ -17,7 +17,6 @@ export function registerBackups(
     description:
       'Inspect the metadata backups taken before a pause or an upgrade. Each backup lives under ' +
       's3://<BackupBucket>/backups/<environment>/<backupId>/ and is committed by its manifest.json.',
-    planned: 'list backups per environment, show a manifest, verify checksums and row counts.',
   });
 
   group

@@ -46,7 +46,6 @@ export function registerDlq(
       'Inspect and re-drive the messages in the trigger dead-letter queue (stack output ' +
       'TriggerDeadLetterQueueUrl): records the trigger functions could not route or trigger, and ' +
       'invocations Lambda gave up on (docs/triggering.md).',
-    planned: 'list and replay dead letters.',
   });
 
   const holdOption = () =>

@@ -12,7 +12,7 @@ import {
 import { jsonText } from '../output.ts';
 import type { CommandRuntime } from '../runtime.ts';
 import type { UpgradeOps, UpgradeOpsFactory } from '../upgrade-ops.ts';
-import { pollExecution } from '../workflow-runner.ts';
+import { formatElapsed, pollExecution } from '../workflow-runner.ts';
 import { executionName } from './env.ts';
 
 /** The upgrade execution ended in a status other than SUCCEEDED. */
@@ -82,28 +82,29 @@ export async function followUpgrade(
   environment: string,
   executionArn: string,
   print: (line: string) => void,
-  pollMs: number,
+  options: { pollMs: number; now?: () => number },
 ) {
   const seen = new Set<string>();
   let lastStatus = '';
   return pollExecution(
     ops,
     executionArn,
-    async (entered, state) => {
-      for (const name of entered) {
+    async ({ newlyEntered, state, elapsedMs }) => {
+      const at = `[${formatElapsed(elapsedMs)}]`;
+      for (const name of newlyEntered) {
         if (HIDDEN.has(name) || (QUIET.has(name) && seen.has(name))) continue;
         seen.add(name);
-        if (PROGRESS[name]) print(`  → ${PROGRESS[name]}\n`);
-        else if (!QUIET.has(name)) print(`  → ${name}\n`);
+        if (PROGRESS[name]) print(`  ${at} → ${PROGRESS[name]}\n`);
+        else if (!QUIET.has(name)) print(`  ${at} → ${name}\n`);
       }
       if (seen.has('UpdateEnvironment') && state.status === 'RUNNING') {
         const mwaa = await ops.environment(environment);
         const status = mwaa ? `${mwaa.status} (Airflow ${mwaa.airflowVersion})` : 'does not exist';
-        if (status !== lastStatus) print(`    MWAA: ${status}\n`);
+        if (status !== lastStatus) print(`  ${at}   MWAA: ${status}\n`);
         lastStatus = status;
       }
     },
-    pollMs,
+    options,
   );
 }
 
@@ -209,7 +210,7 @@ export function registerEnvUpgrade(group: Command, runtime: CommandRuntime, deps
         (line) => {
           if (context.output === 'text') runtime.out(line);
         },
-        deps.pollMs ?? 5000,
+        { pollMs: deps.pollMs ?? 5000, now: () => now().getTime() },
       );
       if (context.output === 'json') runtime.out(jsonText({ executionArn: arn, ...result }));
       else if (result.status === 'SUCCEEDED')

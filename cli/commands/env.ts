@@ -1,10 +1,11 @@
-/** `mwaa-ops env`: environment lifecycle (pause, resume) and its registry. */
+/** `mwaa-ops env`: environment lifecycle (pause, resume, status) and following its workflows. */
 import type { Command } from 'commander';
 import { MwaaOpsError } from '../../functions/shared/errors.ts';
+import type { OutputFormat } from '../context.ts';
 import type { EnvironmentOps, EnvironmentOpsFactory, Operation } from '../environment-ops.ts';
 import { jsonText, keyValueLines } from '../output.ts';
 import type { CommandRuntime } from '../runtime.ts';
-import { type ExecutionState, pollExecution } from '../workflow-runner.ts';
+import { type ExecutionState, formatElapsed, pollExecution } from '../workflow-runner.ts';
 import { registerGroup } from './group.ts';
 
 /** The workflow execution ended in a status other than SUCCEEDED. */
@@ -39,21 +40,43 @@ export function executionStamp(now: Date): string {
   return now.toISOString().replace(/[-:.]/g, '').slice(0, 18);
 }
 
-/** Poll the execution, printing each state once as it is entered, until it closes. */
+/** Poll the execution, printing each state once as it is entered (with the time since following began), until it closes. */
 export function follow(
   ops: EnvironmentOps,
   executionArn: string,
   print: (line: string) => void,
-  pollMs = 2000,
+  options: { pollMs?: number; now?: () => number } = {},
 ): Promise<ExecutionState> {
   return pollExecution(
     ops,
     executionArn,
-    (entered) => {
-      for (const name of entered) print(`  → ${name}\n`);
+    ({ newlyEntered, elapsedMs }) => {
+      for (const name of newlyEntered) print(`  [${formatElapsed(elapsedMs)}] → ${name}\n`);
     },
-    pollMs,
+    { pollMs: options.pollMs ?? 2000, ...(options.now ? { now: options.now } : {}) },
   );
+}
+
+/**
+ * The end of `--wait` (and of `env attach`): the final state as JSON, or a SUCCEEDED line; any
+ * other status becomes a {@link WorkflowFailedError} (exit 1) naming the error and cause.
+ */
+export function reportOutcome(
+  operation: string,
+  environment: string,
+  executionArn: string,
+  result: ExecutionState,
+  output: OutputFormat,
+  out: (text: string) => void,
+): void {
+  if (output === 'json') out(jsonText({ executionArn, ...result }));
+  else if (result.status === 'SUCCEEDED')
+    out(`${operation} ${environment}: SUCCEEDED ${JSON.stringify(result.output ?? {})}\n`);
+  if (result.status !== 'SUCCEEDED') {
+    throw new WorkflowFailedError(
+      `${operation} ${environment} ${result.status}: ${result.error ?? 'no error'}: ${result.cause ?? 'no cause'}`,
+    );
+  }
 }
 
 function settings(options: Record<string, unknown>): Record<string, unknown> {
@@ -82,12 +105,11 @@ function settings(options: Record<string, unknown>): Record<string, unknown> {
 export function registerEnv(program: Command, runtime: CommandRuntime, deps: EnvDeps): Command {
   const group = registerGroup(program, {
     name: 'env',
-    summary: 'environment status, pause and resume',
+    summary: 'environment status, pause, resume, upgrade and attach',
     description:
       'Operate MWAA environments. Pause backs up the metadata and deletes the environment; ' +
       'resume recreates it and restores the metadata. Each runs as a Step Functions workflow that holds ' +
       'a per-environment lock (docs/pause-resume.md).',
-    planned: 'list and show environments, pause, resume, upgrade, follow an execution, release a stale lock.',
   });
   const now = deps.now ?? (() => new Date());
 
@@ -106,17 +128,15 @@ export function registerEnv(program: Command, runtime: CommandRuntime, deps: Env
       return;
     }
     if (context.output === 'text') runtime.out(`${operation} ${environment}: ${arn}\n`);
-    const result = await follow(ops, arn, (line) => {
-      if (context.output === 'text') runtime.out(line);
-    });
-    if (context.output === 'json') runtime.out(jsonText({ executionArn: arn, ...result }));
-    else if (result.status === 'SUCCEEDED')
-      runtime.out(`${operation} ${environment}: SUCCEEDED ${JSON.stringify(result.output ?? {})}\n`);
-    if (result.status !== 'SUCCEEDED') {
-      throw new WorkflowFailedError(
-        `${operation} ${environment} ${result.status}: ${result.error ?? 'no error'}: ${result.cause ?? 'no cause'}`,
-      );
-    }
+    const result = await follow(
+      ops,
+      arn,
+      (line) => {
+        if (context.output === 'text') runtime.out(line);
+      },
+      { now: () => now().getTime() },
+    );
+    reportOutcome(operation, environment, arn, result, context.output, runtime.out);
   };
 
   const withSettings = (command: Command) =>

@@ -61,7 +61,6 @@ export function registerFlows(program: Command, runtime: CommandRuntime, deps: F
       'Manage flows. A flow maps a trigger (bucket + key prefix/suffix, or a schedule) to an ' +
       'environment, a DAG id and a conf template; flows live in the FlowsTable of the stack ' +
       '(docs/triggering.md).',
-    planned: 'put, get, list, delete, validate and test flows.',
   });
 
   group

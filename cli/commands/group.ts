@@ -1,18 +1,11 @@
 /**
- * Command groups (`flows`, `rbac`, ...) whose commands arrive in later issues.
+ * Command groups (`flows`, `rbac`, `env`, ...): a name that only holds subcommands.
  *
- * A group is registered now so `--help` shows the shape of the CLI, but it must not pretend to
- * work: invoking a group without a known subcommand is a usage error that says what exists.
+ * Invoking a group without a known subcommand does nothing by accident: an unknown word is a
+ * usage error naming the group, and the bare group prints its help (its subcommands) as a
+ * usage error.
  */
 import type { Command } from 'commander';
-
-/** Groups registered here; help marks the ones that have no commands yet. */
-const registeredGroups = new WeakSet<Command>();
-
-/** Whether `command` is a registered group that has no subcommands yet. */
-export function isEmptyGroup(command: Command): boolean {
-  return registeredGroups.has(command) && command.commands.length === 0;
-}
 
 export interface GroupSpec {
   /** The group's command name, e.g. `rbac`. */
@@ -21,8 +14,6 @@ export interface GroupSpec {
   readonly summary: string;
   /** The longer text at the top of the group's own help. */
   readonly description: string;
-  /** What the group is for, shown in its help while it has no commands. */
-  readonly planned: string;
 }
 
 /**
@@ -36,9 +27,6 @@ export function registerGroup(program: Command, spec: GroupSpec): Command {
     .description(spec.description)
     // Operands reach the action below, which reports an unknown subcommand itself.
     .allowExcessArguments(true)
-    .addHelpText('after', () =>
-      group.commands.length === 0 ? `\nThis group has no commands yet. Planned: ${spec.planned}\n` : '',
-    )
     .action((_options: unknown, command: Command) => {
       const [unknown] = command.args;
       if (unknown !== undefined) {
@@ -47,12 +35,7 @@ export function registerGroup(program: Command, spec: GroupSpec): Command {
           exitCode: 2,
         });
       }
-      if (command.commands.length > 0) command.help({ error: true });
-      command.error(`error: 'mwaa-ops ${spec.name}' has no commands yet (planned: ${spec.planned})`, {
-        code: 'mwaa-ops.groupWithoutCommands',
-        exitCode: 2,
-      });
+      command.help({ error: true });
     });
-  registeredGroups.add(group);
   return group;
 }

@@ -99,7 +99,6 @@ export function registerRbac(
       'Manage access to the Airflow UI through the SSO authenticator. A grant gives a user ' +
       '(user#<email>) or an identity-provider group (group#<name>) Airflow roles (Admin, Op, ' +
       'User, Viewer, Public) on one environment or on all (env#*), optionally until a date.',
-    planned: 'list grants, grant and revoke roles, explain what a given user may open.',
   });
   if (runtime === undefined) return group;
 

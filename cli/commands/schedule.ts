@@ -23,7 +23,6 @@ export function registerSchedule(
     description:
       'Manage the EventBridge Scheduler schedules that pause and resume environments (the ' +
       '<stack>-environments group). Flow schedules are managed with `mwaa-ops flows`.',
-    planned: 'list, create and delete pause/resume schedules.',
   });
 
   group

@@ -46,7 +46,6 @@ export function registerVersions(program: Command, runtime: CommandRuntime): Com
       'Show the Airflow versions in scope and the version changes MWAA allows (minor up or down ' +
       'within a major; 2.x to 3.x only from 2.11.x; 3.x back to 2.11.x), from the same data file ' +
       'the upgrade workflow validates against (docs/upgrades.md).',
-    planned: 'list supported versions, check whether a change from one version to another is allowed.',
   });
   group
     .command('list', { isDefault: true })

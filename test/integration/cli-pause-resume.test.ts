@@ -107,6 +107,28 @@ describe('mwaa-ops env, backups and schedule on the local cloud', () => {
     expect(missing.stderr).toContain('EnvironmentNotFoundError');
   }, 120_000);
 
+  it('reattaches to a pause started without --wait and follows it to its end', async () => {
+    const name = 'cli-dev';
+    const settings = ['--poll-seconds', '60', '--heartbeat-seconds', '3600'];
+    const started = await cli('env', 'pause', name, ...settings);
+    expect(started.code).toBe(0);
+    const arn = started.stdout.trim();
+    // The workflow takes the lock in its first states; attach finds the execution through it.
+    for (let i = 0; i < 500; i += 1) {
+      if ((await cli('env', 'status', name)).stdout.includes(arn)) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const attached = await cli('env', 'attach', name);
+    expect(attached.stderr).toBe('');
+    expect(attached.code).toBe(0);
+    expect(attached.stdout).toContain(`attached to pause ${name}: ${arn}`);
+    expect(attached.stdout).toMatch(/\[\d+:\d\d\] → DeleteEnvironment/);
+    expect(attached.stdout).toContain(`pause ${name}: SUCCEEDED`);
+    const again = await cli('env', 'attach', name);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('NothingRunningError');
+  }, 120_000);
+
   it('sets, lists and deletes pause/resume schedules', async () => {
     const set = await cli(
       'schedule',

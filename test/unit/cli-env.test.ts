@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { executionName } from '../../cli/commands/env.ts';
 import type { EnvironmentOps, ExecutionState, ScheduleSummary } from '../../cli/environment-ops.ts';
+import { readHistoryAfter } from '../../cli/workflow-runner.ts';
 import { runCliCaptured } from '../helpers/cli-run.ts';
 
 /** A fake of the AWS side: executions follow a scripted list of (state, status) steps. */
@@ -14,9 +15,10 @@ function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
       return `arn:aws:states:us-east-1:1:execution:m:${name}`;
     },
     describeExecution: async () => steps[Math.min(poll, steps.length - 1)]!.state,
-    statesEntered: async () => {
+    // Event ids here are positions in the scripted list of entered states.
+    statesEnteredAfter: async (_arn, afterEventId) => {
       const step = steps[Math.min(poll, steps.length - 1)]!;
-      return step.entered;
+      return { entered: step.entered.slice(afterEventId), lastEventId: step.entered.length };
     },
     registry: async (environment) =>
       environment === 'dev'
@@ -63,7 +65,18 @@ function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
   return { ops, started, schedules };
 }
 
-const run = (args: string[], ops: EnvironmentOps) => runCliCaptured(args, { environmentOps: () => ops });
+const run = (args: string[], ops: EnvironmentOps, now?: () => Date) =>
+  runCliCaptured(args, { environmentOps: () => ops, ...(now ? { now } : {}) });
+
+/** A clock that moves on by `stepMs` every time it is read (no wall-clock time in the tests). */
+function steppingClock(stepMs: number) {
+  let t = Date.parse('2026-12-01T08:00:00Z');
+  return () => {
+    const date = new Date(t);
+    t += stepMs;
+    return date;
+  };
+}
 
 describe('mwaa-ops env pause|resume|status', () => {
   it('names executions after the operation, environment and UTC millisecond, within 80 characters', () => {
@@ -172,5 +185,92 @@ describe('mwaa-ops backups and schedule', () => {
     expect(list.stdout).toContain('cron(0 20 ? * MON-FRI *) (Europe/Berlin)');
     const bad = await run(['schedule', 'set', 'stop', 'dev', 'rate(1 day)'], fake.ops);
     expect(bad.code).toBe(1);
+  });
+});
+
+describe('mwaa-ops env: progress, incremental history and attach', () => {
+  const steps = [
+    { entered: ['TakeLock'], state: { status: 'RUNNING' } },
+    { entered: ['TakeLock', 'GetEnvironment'], state: { status: 'RUNNING' } },
+    { entered: ['TakeLock', 'GetEnvironment', 'Paused'], state: { status: 'SUCCEEDED', output: { ok: 1 } } },
+  ];
+
+  it('shows the time since following began on every --wait progress line', async () => {
+    // Read once for the execution name, once when following starts, then once per poll.
+    const result = await run(['env', 'pause', 'dev', '--wait'], fakeOps(steps).ops, steppingClock(65_000));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('  [1:05] → TakeLock\n');
+    expect(result.stdout).toContain('  [2:10] → GetEnvironment\n');
+    expect(result.stdout).toContain('  [3:15] → Paused\n');
+  });
+
+  it('reads only the events after the last one seen, newest first, stopping at a seen event', async () => {
+    // 250 events; the follower has seen up to 240. Pages of 100, newest first.
+    const events = Array.from({ length: 250 }, (_, i) => ({
+      id: i + 1,
+      type: 'TaskStateEntered',
+      stateEnteredEventDetails: { name: `S${i + 1}` },
+    }));
+    const reversed = [...events].reverse();
+    let served = 0;
+    const page = async (token: string | undefined) => {
+      const start = token ? Number(token) : 0;
+      const items = reversed.slice(start, start + 100);
+      served += items.length;
+      return { events: items, ...(start + 100 < reversed.length ? { nextToken: String(start + 100) } : {}) };
+    };
+    const slice = await readHistoryAfter(page, 240);
+    expect(slice).toEqual({
+      entered: ['S241', 'S242', 'S243', 'S244', 'S245', 'S246', 'S247', 'S248', 'S249', 'S250'],
+      lastEventId: 250,
+    });
+    expect(served).toBe(100);
+    const none = await readHistoryAfter(page, 250);
+    expect(none).toEqual({ entered: [], lastEventId: 250 });
+    // From the start it reads everything, oldest first.
+    const all = await readHistoryAfter(page, 0);
+    expect(all.entered).toHaveLength(250);
+    expect(all.entered[0]).toBe('S1');
+  });
+
+  it('attaches to the execution holding the lock and follows it like --wait', async () => {
+    const fake = fakeOps(steps);
+    const arn = 'arn:aws:states:us-east-1:1:execution:m:pause-dev-1';
+    const ops: EnvironmentOps = {
+      ...fake.ops,
+      registry: async () => ({
+        environment: 'dev',
+        state: 'PAUSING',
+        lock: { operation: 'pause', executionArn: arn },
+      }),
+    };
+    const result = await run(['env', 'attach', 'dev'], ops, steppingClock(1000));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`attached to pause dev: ${arn}`);
+    expect(result.stdout.match(/→ TakeLock/g)).toHaveLength(1);
+    expect(result.stdout).toContain('→ Paused');
+    expect(result.stdout).toContain('pause dev: SUCCEEDED {"ok":1}');
+    expect(fake.started).toEqual([]);
+  });
+
+  it('exits 1 from attach when the followed workflow fails, and when nothing is running', async () => {
+    const failing = fakeOps([
+      {
+        entered: ['TakeLock', 'ReleaseLockAfterFailure'],
+        state: { status: 'FAILED', error: 'Boom', cause: 'why' },
+      },
+    ]);
+    const ops: EnvironmentOps = {
+      ...failing.ops,
+      registry: async () => ({ state: 'RESUMING', lock: { operation: 'resume', executionArn: 'arn:x' } }),
+    };
+    const failed = await run(['env', 'attach', 'dev'], ops);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('WorkflowFailedError: resume dev FAILED: Boom: why');
+
+    const idle = await run(['env', 'attach', 'dev'], fakeOps(steps).ops);
+    expect(idle.code).toBe(1);
+    expect(idle.stderr).toContain('NothingRunningError: No workflow is running on dev (state: PAUSED');
   });
 });

@@ -21,7 +21,10 @@ function fakeOps(
       return `arn:aws:states:us-east-1:1:execution:upgrade:${name}`;
     },
     describeExecution: async () => steps[Math.min(poll, steps.length - 1)]!.state,
-    statesEntered: async () => steps[Math.min(poll, steps.length - 1)]!.entered,
+    statesEnteredAfter: async (_arn, afterEventId) => {
+      const { entered } = steps[Math.min(poll, steps.length - 1)]!;
+      return { entered: entered.slice(afterEventId), lastEventId: entered.length };
+    },
     sleep: async () => {
       poll += 1;
     },

@@ -92,14 +92,12 @@ describe('CLI: help and usage', () => {
         stdout += text;
       },
     });
-    const full = registerGroup(program, { name: 'demo', summary: 's', description: 'd', planned: 'p' });
+    const full = registerGroup(program, { name: 'demo', summary: 's', description: 'd' });
     full.command('grant').description('grant roles');
-    registerGroup(program, { name: 'later', summary: 'coming', description: 'd', planned: 'p' });
     program.outputHelp();
     expect(stdout).toMatch(/^ {2}demo grant\s+grant roles$/m);
-    // A group with a command is no longer marked as empty; one without still is.
-    expect(stdout).not.toMatch(/^ {2}demo +[^\n]*\(no\s+commands yet\)/m);
-    expect(stdout).toMatch(/^ {2}later +[^\n]*\(no\s+commands yet\)/m);
+    // Help describes real commands only: no placeholder text for commands to come.
+    expect(stdout).not.toMatch(/no\s+commands yet|planned/i);
   });
 
   it('exits 2 with a message for an unknown command', async () => {
@@ -115,21 +113,18 @@ describe('CLI: help and usage', () => {
     expect(stderr).toContain("argument 'yaml' is invalid");
   });
 
-  it('exits 2 when a group without commands is invoked, naming what is planned', async () => {
-    // Every shipped group has commands now (`versions` got them with the upgrade issue): register
-    // an empty one on a fresh program to keep the behaviour covered.
-    let stderr = '';
-    const program = buildProgram({
-      stderr: (t) => {
-        stderr += t;
-      },
-    });
-    registerGroup(program, { name: 'later', summary: 's', description: 'd', planned: 'things to come.' });
-    await expect(program.parseAsync(['later'], { from: 'user' })).rejects.toMatchObject({ exitCode: 2 });
-    expect(stderr).toContain("'mwaa-ops later' has no commands yet (planned: things to come.)");
+  it('exits 2 for an unknown subcommand of a group, naming the group', async () => {
     const unknown = await run(['flows', 'frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate' for 'mwaa-ops flows'");
+  });
+
+  it('describes only real commands: no group help carries placeholder text', async () => {
+    for (const group of ['flows', 'rbac', 'env', 'backups', 'schedule', 'versions', 'dlq']) {
+      const { stdout } = await run([group, '--help']);
+      expect(stdout).toContain(`Usage: mwaa-ops ${group}`);
+      expect(stdout).not.toMatch(/planned|no commands yet/i);
+    }
   });
 
   it('exits 2 when no command is given', async () => {
@@ -339,6 +334,29 @@ describe('CLI: context on AWS', () => {
       false,
     );
   });
+
+  it('follows no-color.org: only a non-empty NO_COLOR disables colours', () => {
+    const tty = (env: Record<string, string>) =>
+      resolveContext(options(), sources({ stdoutIsTTY: true, env })).color;
+    expect(tty({ NO_COLOR: '' })).toBe(true);
+    expect(tty({ NO_COLOR: '0' })).toBe(false);
+    expect(tty({ NO_COLOR: 'false' })).toBe(false);
+  });
+
+  it('follows FORCE_COLOR as Node and supports-color read it: 0/false off, anything else on, even without a TTY', () => {
+    const pipe = (env: Record<string, string>) =>
+      resolveContext(options(), sources({ stdoutIsTTY: false, env })).color;
+    const tty = (env: Record<string, string>) =>
+      resolveContext(options(), sources({ stdoutIsTTY: true, env })).color;
+    for (const on of ['', '1', '2', '3', 'true']) expect(pipe({ FORCE_COLOR: on })).toBe(true);
+    for (const off of ['0', 'false', 'FALSE']) expect(tty({ FORCE_COLOR: off })).toBe(false);
+    // NO_COLOR and the explicit --no-color still win over a FORCE_COLOR meant for other tools.
+    expect(pipe({ FORCE_COLOR: '1', NO_COLOR: '1' })).toBe(false);
+    expect(
+      resolveContext(options({ color: false }), sources({ stdoutIsTTY: true, env: { FORCE_COLOR: '3' } }))
+        .color,
+    ).toBe(false);
+  });
 });
 
 describe('CLI: SDK client settings', () => {
@@ -363,7 +381,7 @@ describe('CLI: command groups', () => {
       },
       stderr: () => {},
     });
-    const group = registerGroup(program, { name: 'demo', summary: 's', description: 'd', planned: 'p' });
+    const group = registerGroup(program, { name: 'demo', summary: 's', description: 'd' });
     group.command('list').action(() => {
       stdout += 'listed\n';
     });
@@ -379,7 +397,7 @@ describe('CLI: command groups', () => {
         stderr += text;
       },
     });
-    registerGroup(program, { name: 'demo', summary: 's', description: 'd', planned: 'p' })
+    registerGroup(program, { name: 'demo', summary: 's', description: 'd' })
       .command('list')
       .description('list things');
     await expect(program.parseAsync(['demo'], { from: 'user' })).rejects.toMatchObject({
