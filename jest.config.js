@@ -20,7 +20,9 @@ const common = {
   testEnvironment: 'node',
   // SAM's build folders (the template tier stages a copy of the project there) hold package.json
   // files and node_modules that Jest must not crawl.
-  modulePathIgnorePatterns: ['<rootDir>/.aws-sam/'],
+  // The same goes for the CLI package folder `npm run pack:cli` writes (its package.json is named
+  // like the project's).
+  modulePathIgnorePatterns: ['<rootDir>/.aws-sam/', '<rootDir>/dist/cli-package/'],
 };
 
 /** @type {import('jest').Config} */
