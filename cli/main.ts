@@ -5,7 +5,7 @@
  * environment), so tests run the whole CLI in-process; `runCli()` parses and turns every outcome
  * into an exit code: 0 success, 1 a command failed, 2 a usage error.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFactory, sdkClients } from './clients.ts';
 import { registerBackups } from './commands/backups.ts';
@@ -15,6 +15,7 @@ import { registerEnvAttach } from './commands/env-attach.ts';
 import { registerEnvUpgrade } from './commands/env-upgrade.ts';
 import { registerFlows } from './commands/flows.ts';
 import { registerRbac } from './commands/rbac.ts';
+import { registerReport } from './commands/report.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerVersions } from './commands/versions.ts';
 import { registerWhoami } from './commands/whoami.ts';
@@ -31,6 +32,7 @@ import { type EnvironmentOpsFactory, sdkEnvironmentOps } from './environment-ops
 import { type FlowsStoreFactory, sdkFlowsStore } from './flows-store.ts';
 import { treeHelp } from './help.ts';
 import { createRuntime } from './runtime.ts';
+import { type SavingsOpsFactory, sdkSavingsOps } from './savings/ops.ts';
 import { sdkUpgradeOps, type UpgradeOpsFactory } from './upgrade-ops.ts';
 
 /** Exit codes of the CLI. */
@@ -49,6 +51,9 @@ export interface CliDeps {
   readonly dlq: DeadLetterQueueOpsFactory;
   /** The clock: execution names and the elapsed time in `--wait` progress read it. */
   readonly now: () => Date;
+  readonly savings: SavingsOpsFactory;
+  /** Writes a file the user asked for (`report savings --html <file>`). */
+  readonly writeFile: (path: string, text: string) => void;
 }
 
 function defaultDeps(): CliDeps {
@@ -63,6 +68,8 @@ function defaultDeps(): CliDeps {
     upgradeOps: sdkUpgradeOps,
     dlq: sdkDeadLetterQueueOps,
     now: () => new Date(),
+    savings: sdkSavingsOps,
+    writeFile: (path, text) => writeFileSync(path, text),
   };
 }
 
@@ -94,7 +101,7 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   program
     .description(
       'Operate the mwaa-ops kit for Amazon MWAA: flows, access, environment pause/resume and ' +
-        'upgrades, backups and schedules, the trigger dead-letter queue, on AWS or on the local cloud.',
+        'upgrades, backups and schedules, the trigger dead-letter queue, savings reports, on AWS or on the local cloud.',
     )
     .version(packageVersion(), '-V, --version', 'print the CLI version')
     .configureOutput({
@@ -142,6 +149,7 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   registerSchedule(program, runtime, { ops: deps.environmentOps });
   registerVersions(program, runtime);
   registerDlq(program, runtime, { ops: deps.dlq });
+  registerReport(program, runtime, { ops: deps.savings, now: deps.now, writeFile: deps.writeFile });
   return program;
 }
 

@@ -120,7 +120,7 @@ describe('CLI: help and usage', () => {
   });
 
   it('describes only real commands: no group help carries placeholder text', async () => {
-    for (const group of ['flows', 'rbac', 'env', 'backups', 'schedule', 'versions', 'dlq']) {
+    for (const group of ['flows', 'rbac', 'env', 'backups', 'schedule', 'versions', 'dlq', 'report']) {
       const { stdout } = await run([group, '--help']);
       expect(stdout).toContain(`Usage: mwaa-ops ${group}`);
       expect(stdout).not.toMatch(/planned|no commands yet/i);
