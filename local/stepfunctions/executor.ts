@@ -251,6 +251,14 @@ export class Executor {
         StartTime: record.startDate.toISOString(),
       },
       StateMachine: { Id: machine.sm.arn, Name: machine.sm.name },
+      // The engine has no `$$.State`. It reads the context when a state evaluates its paths,
+      // which happens as the state is entered, so a getter on the emulated clock gives
+      // `$$.State.EnteredTime` (ISO 8601, like AWS) at that moment.
+      State: {
+        get EnteredTime() {
+          return ctx.clock.date().toISOString();
+        },
+      },
       Task: { Token: TOKEN_PLACEHOLDER },
     };
     appendEvent(record, ctx.clock.date(), 'ExecutionStarted', {

@@ -3,10 +3,17 @@
  * same connection file `npm start -- --serve` writes: the SDK adapter (cli/environment-ops.ts)
  * with real endpoints, stack outputs from the file, and a pause → resume cycle followed with --wait.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { CreateEnvironmentCommand, GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sdkEnvironmentOps } from '../../cli/environment-ops.ts';
 import { runCli } from '../../cli/main.ts';
@@ -32,6 +39,54 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+function dynamodbClient() {
+  return new DynamoDBClient({
+    region: cloud.env.AWS_REGION,
+    credentials: {
+      accessKeyId: cloud.env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY,
+    },
+    endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB,
+  });
+}
+
+/** The pause history items of `name` (every month), unmarshalled. */
+async function historyItems(name: string) {
+  const out = await DynamoDBDocumentClient.from(dynamodbClient()).send(
+    new ScanCommand({ TableName: cloud.ref('EnvironmentsTable'), ConsistentRead: true }),
+  );
+  return (out.Items ?? []).filter((item) => item.historyOf === name);
+}
+
+/**
+ * The UpdateItem RecordPausedHistory sends, with its paths resolved to the values of a recorded
+ * entry: replaying it is what a retry after a lost response does.
+ */
+function replayedHistoryWrite(entry: { at: string; execution: string }, name: string, month: string) {
+  const definition = JSON.parse(readFileSync('statemachines/pause-environment.asl.json', 'utf8'));
+  const values: Record<string, unknown> = {
+    '$.config.environment': name,
+    '$.history.month': month,
+    '$.history.at': entry.at,
+    '$$.Execution.Name': entry.execution,
+    "States.Format('{}#history#{}', $.config.environment, $.history.month)": `${name}#history#${month}`,
+    'States.Array($$.Execution.Name)': [entry.execution],
+  };
+  const resolve = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(resolve);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => {
+        if (!key.endsWith('.$')) return [key, resolve(value)];
+        if (!(String(value) in values)) throw new Error(`unresolved path ${String(value)}`);
+        return [key.slice(0, -2), values[String(value)]];
+      }),
+    );
+  };
+  const parameters = resolve(definition.States.RecordPausedHistory.Parameters) as Record<string, unknown>;
+  return { ...parameters, TableName: cloud.ref('EnvironmentsTable') } as UpdateItemCommandInput;
+}
+
 async function cli(...args: string[]) {
   let stdout = '';
   let stderr = '';
@@ -42,6 +97,8 @@ async function cli(...args: string[]) {
     stderr: (t) => {
       stderr += t;
     },
+    // The CLI lives in the cloud's emulated time (execution names, elapsed time, the report's "now").
+    now: () => cloud.clock.date(),
     // The real adapter; only its wait between polls is shortened (the cloud runs at ×2000).
     environmentOps: (context) => ({
       ...sdkEnvironmentOps(context),
@@ -99,6 +156,48 @@ describe('mwaa-ops env, backups and schedule on the local cloud', () => {
     expect(resume.stdout).toContain(`resume ${name}: SUCCEEDED`);
     expect(local.mwaa.airflow(name).variables()).toEqual({ greeting: 'hello' });
     expect((await cli('env', 'status', name)).stdout).toMatch(/State\s+RUNNING/);
+
+    // The cycle left its pause history: PAUSED when the deletion was seen, then RUNNING, each
+    // once, at emulated times, in the month's item.
+    const items = await historyItems(name);
+    const entries = items.flatMap(
+      (item) => item.transitions as Array<{ state: string; at: string; execution: string }>,
+    );
+    expect(entries.map((entry) => entry.state)).toEqual(['PAUSED', 'RUNNING']);
+    expect(entries[0]!.execution).toMatch(/^pause-cli-dev-/);
+    expect(entries[1]!.execution).toMatch(/^resume-cli-dev-/);
+    expect(Date.parse(entries[1]!.at)).toBeGreaterThan(Date.parse(entries[0]!.at));
+    expect(items.map((item) => item.environment)).toContain(`${name}#history#${entries[0]!.at.slice(0, 7)}`);
+    expect(items.flatMap((item) => [...(item.executions as Set<string>)]).sort()).toEqual(
+      entries.map((entry) => entry.execution).sort(),
+    );
+
+    // A retried write (the same execution) is refused by its condition and adds nothing.
+    await expect(
+      dynamodbClient().send(
+        new UpdateItemCommand(replayedHistoryWrite(entries[0]!, name, entries[0]!.at.slice(0, 7))),
+      ),
+    ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    expect((await historyItems(name)).flatMap((item) => item.transitions as unknown[])).toHaveLength(2);
+
+    // The savings report reads that history: the paused stretch counts as paused hours.
+    const saved = await cli(
+      'report',
+      'savings',
+      name,
+      '--from',
+      entries[0]!.at,
+      '--to',
+      entries[1]!.at,
+      '--json',
+    );
+    expect(saved.stderr).toBe('');
+    expect(saved.code).toBe(0);
+    const report = JSON.parse(saved.stdout);
+    const pausedHours = (Date.parse(entries[1]!.at) - Date.parse(entries[0]!.at)) / 3_600_000;
+    expect(report.result.paused).toBeCloseTo(pausedHours, 9);
+    expect(report.result.running).toBe(0);
+    expect(report.result.savedPercent).toBeCloseTo(100, 9);
 
     // A second resume is a no-op; a pause of an unknown environment fails with its cause.
     expect((await cli('env', 'resume', name, '--wait', ...settings)).stdout).toContain('"noop":true');
