@@ -20,6 +20,7 @@ let dir: string;
 let prefix: string;
 let cloud: LocalCloud;
 let connectionFile: string;
+let tarball: string;
 
 /** Every file below `path`, relative to it. */
 function filesUnder(path: string, base = path): string[] {
@@ -49,7 +50,7 @@ async function mwaaOps(...args: string[]) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mwaa-ops-package-'));
   prefix = join(dir, 'prefix');
-  const tarball = await packCli(dir);
+  tarball = await packCli(dir);
   await run(
     'npm',
     [
@@ -98,6 +99,26 @@ describe('the mwaa-ops package', () => {
     const version = await mwaaOps('--version');
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
+
+  it('runs through npx from the tarball, offline, without installing', async () => {
+    const { stdout } = await run(
+      'npx',
+      [
+        '--offline',
+        '--yes',
+        '--cache',
+        join(dir, 'npx-cache'),
+        '--package',
+        tarball,
+        'mwaa-ops',
+        'report',
+        'savings',
+        '--help',
+      ],
+      { env: { ...process.env, ...childEnv() }, cwd: dir },
+    );
+    expect(stdout).toContain('Usage: mwaa-ops report savings [options] <environment>');
+  }, 60_000);
 
   it('runs real commands against the local cloud', async () => {
     const whoami = await mwaaOps('--local', connectionFile, '--output', 'json', 'whoami');

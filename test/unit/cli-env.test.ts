@@ -254,6 +254,28 @@ describe('mwaa-ops env: progress, incremental history and attach', () => {
     expect(fake.started).toEqual([]);
   });
 
+  it('attaches to an upgrade with the upgrade progress lines', async () => {
+    const upgrade = fakeOps([
+      { entered: ['ApplyDefaults', 'TakeLock', 'UpdateEnvironment'], state: { status: 'RUNNING' } },
+      {
+        entered: ['ApplyDefaults', 'TakeLock', 'UpdateEnvironment', 'RecordUpgraded'],
+        state: { status: 'SUCCEEDED', output: { airflowVersion: '2.11.0' } },
+      },
+    ]);
+    const ops: EnvironmentOps = {
+      ...upgrade.ops,
+      registry: async () => ({ state: 'UPGRADING', lock: { operation: 'upgrade', executionArn: 'arn:u' } }),
+      mwaaStatus: async () => ({ status: 'UPDATING', airflowVersion: '2.10.3' }),
+    };
+    const result = await run(['env', 'attach', 'dev'], ops, steppingClock(1000));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('attached to upgrade dev: arn:u');
+    expect(result.stdout).toMatch(/\[\d:\d\d\] → taking the environment lock/);
+    expect(result.stdout).not.toContain('ApplyDefaults');
+    expect(result.stdout).toContain('MWAA: UPDATING (Airflow 2.10.3)');
+    expect(result.stdout).toContain('upgrade dev: SUCCEEDED {"airflowVersion":"2.11.0"}');
+  });
+
   it('exits 1 from attach when the followed workflow fails, and when nothing is running', async () => {
     const failing = fakeOps([
       {
