@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFactory, sdkClients } from './clients.ts';
 import { registerBackups } from './commands/backups.ts';
+import { registerBackupsArchive } from './commands/backups-archive.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerEnv } from './commands/env.ts';
 import { registerEnvUpgrade } from './commands/env-upgrade.ts';
@@ -130,7 +131,8 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   registerRbac(program, runtime);
   const env = registerEnv(program, runtime, { ops: deps.environmentOps });
   registerEnvUpgrade(env, runtime, { ops: deps.upgradeOps });
-  registerBackups(program, runtime, { ops: deps.environmentOps });
+  const backups = registerBackups(program, runtime, { ops: deps.environmentOps });
+  registerBackupsArchive(backups, runtime, { ops: deps.environmentOps, invoker: deps.dlq });
   registerSchedule(program, runtime, { ops: deps.environmentOps });
   registerVersions(program, runtime);
   registerDlq(program, runtime, { ops: deps.dlq });

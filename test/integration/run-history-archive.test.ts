@@ -12,6 +12,7 @@ import { readTableFile } from '../../functions/shared/backup/index.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import type { MwaaHandle } from '../../local/mwaa/index.ts';
 import { installTransferDags, type TransferDagsHandle } from '../../local/mwaa/transfer-dags.ts';
+import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
 import { readParquet } from '../helpers/parquet-reader.ts';
 import {
@@ -175,16 +176,15 @@ describe('Run-history archive on the local cloud', () => {
     expect(JSON.stringify(archived)).not.toContain('rh-conf-secret');
     expect(notifications(paused.arn)).toEqual([]);
 
-    // On demand, as `mwaa-ops backups archive` does: the same objects again (invariant 3).
+    // On demand through the CLI (the last verified backup from the registry): the same objects
+    // again, byte for byte (invariant 3).
     const before = await Promise.all(dagRunKeys.map((k) => body(archiveBucket, k)));
-    const again = (await cloud.invoke('RunHistoryArchiveFunction', {
-      action: 'archive',
-      environment: name,
-      backupId,
-    })) as {
-      tables: Record<string, { rows: number }>;
-    };
+    const cli = await runCliOnCloud(cloud, ['--output', 'json', 'backups', 'archive', name]);
+    expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 0, stderr: '' });
+    const again = JSON.parse(cli.stdout) as { backupId: string; tables: Record<string, { rows: number }> };
+    expect(again.backupId).toBe(backupId);
     expect(again.tables.dag_run?.rows).toBe(backupRuns.length);
+    expect(again.tables.task_instance?.rows).toBe(backupTasks.length);
     expect(await keys(archiveBucket, `run-history/dag_run/environment=${name}/`)).toEqual(dagRunKeys);
     const after = await Promise.all(dagRunKeys.map((k) => body(archiveBucket, k)));
     expect(after.map((x) => Buffer.from(x).toString('base64'))).toEqual(
