@@ -8,7 +8,7 @@ export interface ArchiveConfig {
   runHistoryBucket: string;
   /**
    * ARCHIVE_MAX_BUFFERED_ROWS: rows held in memory across run dates before the largest date is
-   * written as a part file (default 50,000, about 25 MB of rows at 512 MB of memory). A different
+   * written as a part file (default 50,000; the template leaves it unset). A different
    * value changes how a backup splits into part files, so keep it stable between re-runs.
    */
   maxBufferedRows: number;
