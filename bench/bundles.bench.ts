@@ -81,6 +81,7 @@ export const FIRST_INVOCATION_EVENTS: Readonly<
   },
   'environment-ops': { event: { action: 'bench-unknown-action' }, path: 'unknown action (no AWS call)' },
   'metadata-transfer': { event: { action: 'bench-unknown-action' }, path: 'unknown action (no AWS call)' },
+  'run-history-archive': { event: { action: 'bench-unknown-action' }, path: 'unknown action (no AWS call)' },
   's3-dag-trigger': {
     event: { Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'landing' },
     path: 's3:TestEvent (no AWS call)',

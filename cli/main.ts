@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFactory, sdkClients } from './clients.ts';
 import { registerBackups } from './commands/backups.ts';
+import { registerBackupsArchive } from './commands/backups-archive.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerEnv } from './commands/env.ts';
 import { registerEnvAttach } from './commands/env-attach.ts';
@@ -145,7 +146,8 @@ export function buildProgram(overrides: Partial<CliDeps> = {}): Command {
   const env = registerEnv(program, runtime, { ops: deps.environmentOps, now: deps.now });
   registerEnvUpgrade(env, runtime, { ops: deps.upgradeOps, now: deps.now });
   registerEnvAttach(env, runtime, { ops: deps.environmentOps, now: deps.now });
-  registerBackups(program, runtime, { ops: deps.environmentOps });
+  const backups = registerBackups(program, runtime, { ops: deps.environmentOps });
+  registerBackupsArchive(backups, runtime, { ops: deps.environmentOps, invoker: deps.dlq });
   registerSchedule(program, runtime, { ops: deps.environmentOps });
   registerVersions(program, runtime);
   registerDlq(program, runtime, { ops: deps.dlq });

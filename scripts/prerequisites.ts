@@ -49,7 +49,7 @@ function postgres(): string | undefined {
 }
 
 const CHECKS: Record<Tier, Array<() => string | undefined>> = {
-  integration: [chromium],
+  integration: [chromium, python],
   template: [python],
   python: [python, postgres],
   airflow: [python, postgres],

@@ -147,6 +147,9 @@ describe(`Pause and resume with the transfer DAGs in real Airflow (${VERSION} ->
     expect(summary(pause, runs)).toEqual({ status: 'SUCCEEDED' });
     expect(runs.map((r) => [r.dagId, r.code])).toEqual([['mwaa_ops_export', 0]]);
     expect(statesEntered(pause.history)).toContain('DeleteEnvironment');
+    // The real export's files go into the run-history archive (docs/run-history-archive.md).
+    expect(statesEntered(pause.history)).toContain('ArchiveRunHistory');
+    expect(statesEntered(pause.history)).not.toContain('NotifyArchiveFailed');
     // The real export paused every DAG but the transfer DAGs.
     const afterExport = await source.pauseStates();
     expect(

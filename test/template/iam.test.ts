@@ -177,4 +177,41 @@ describe('template.yaml IAM', () => {
       },
     });
   });
+
+  it('lets the run-history archive read only manifests and run-history tables, and write only the archive', () => {
+    const statements = policy('RunHistoryArchiveFunction');
+    const allowed = statements.filter((s) => s.Effect === 'Allow');
+    expect(allowed.flatMap(actions).sort()).toEqual([
+      'kms:Decrypt',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    expect(resourceTexts(bySid('RunHistoryArchiveFunction', 'ReadBackupRunHistory') as Statement)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      '${BackupBucket.Arn}/backups/*/manifest.json',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      '${BackupBucket.Arn}/backups/*/tables/dag_run.jsonl.gz',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      '${BackupBucket.Arn}/backups/*/tables/task_instance.jsonl.gz',
+    ]);
+    expect(resourceTexts(bySid('RunHistoryArchiveFunction', 'WriteRunHistory') as Statement)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      '${RunHistoryBucket.Arn}/run-history/*',
+    ]);
+    expect(bySid('RunHistoryArchiveFunction', 'DecryptBackups')?.Resource).toEqual({
+      'Fn::GetAtt': ['BackupKey', 'Arn'],
+    });
+  });
+
+  it('lets the pause workflow publish only to NotificationTopic (a failed archive is notified)', () => {
+    expect(bySid('PauseEnvironmentStateMachine', 'NotifyArchiveFailure')).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Resource: { Ref: 'NotificationTopic' },
+    });
+    expect(bySid('PauseEnvironmentStateMachine', 'NotificationKey')?.Resource).toEqual({
+      'Fn::GetAtt': ['NotificationKey', 'Arn'],
+    });
+  });
 });
