@@ -205,6 +205,22 @@ describe('Idle-aware pausing on Airflow 2.10.3', () => {
   }, 120_000);
 });
 
+describe('Pause input abortIfBusy', () => {
+  it('must be a boolean: anything else is refused before the lock is taken', async () => {
+    const name = await environment('2.10.3', 900);
+    const arn = await cloud.startExecution('PauseEnvironmentStateMachine', {
+      ...FAST,
+      environment: name,
+      abortIfBusy: 'yes',
+    });
+    const outcome = await cloud.waitForExecution(arn, { timeoutMs: 60_000 });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(outcome.cause).toContain('abortIfBusy a boolean');
+    expect(statesEntered(cloud.stepFunctions.history(arn))).not.toContain('TakeLock');
+    expect(await status(name)).toBe('AVAILABLE');
+  }, 120_000);
+});
+
 describe('Idle-aware pausing on Airflow 3.0.6', () => {
   it('reads next_dagrun_run_after: stays when due within the window, pauses when idle', async () => {
     const soon = await environment('3.0.6', 60);
