@@ -11,6 +11,7 @@ import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import type { MwaaHandle } from '../../local/mwaa/index.ts';
+import { runCliOnCloud } from '../helpers/cli-run.ts';
 import { type CloudMwaa, createEnvironmentInput, mwaaFor } from '../helpers/local-mwaa.ts';
 import {
   dagPauseStates,
@@ -203,6 +204,52 @@ describe('Idle-aware pausing on Airflow 2.10.3', () => {
     expect(await status(name)).toBe('AVAILABLE');
     expect(await schedule(`idle-resume-${name}`)).toBeUndefined();
   }, 120_000);
+});
+
+describe('mwaa-ops schedule idle on the local cloud', () => {
+  it('creates the idle schedule whose ticks reach IdlePauseFunction with their scheduled time, and --off deletes it', async () => {
+    const name = await environment('2.10.3', 900);
+    const set = await runCliOnCloud(cloud, [
+      'schedule',
+      'idle',
+      name,
+      '--every',
+      'rate(30 minutes)',
+      '--lead',
+      '50',
+    ]);
+    expect({ code: set.code, stderr: set.stderr }).toEqual({ code: 0, stderr: '' });
+    const idle = await schedule(`idle-${name}`);
+    expect(idle).toMatchObject({
+      ScheduleExpression: 'rate(30 minutes)',
+      Target: { Arn: expect.stringMatching(new RegExp(`:function:${cloud.ref('IdlePauseFunction')}$`)) },
+    });
+    expect(JSON.parse(String(idle?.Target?.Input))).toEqual({
+      environment: name,
+      windowMinutes: 120,
+      leadMinutes: 50,
+      unpredictable: 'ignore',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+    // The first tick (30 emulated minutes on) finds the environment idle: the resume schedule it
+    // writes before starting the pause is the tick's trace, 50 minutes before the next due run.
+    await until(async () => (await schedule(`idle-resume-${name}`)) !== undefined);
+    const resume = await schedule(`idle-resume-${name}`);
+    const due = Date.parse(
+      String(
+        mwaa
+          .airflow(name)
+          .runQuery("SELECT next_dagrun_create_after AS t FROM dag WHERE dag_id = 'etl_daily'")[0]?.t,
+      ),
+    );
+    const at = Date.parse(`${/^at\((.+)\)$/.exec(String(resume?.ScheduleExpression))?.[1]}Z`);
+    expect(due - at).toBeGreaterThanOrEqual(50 * MINUTE);
+    expect(due - at).toBeLessThan(51 * MINUTE);
+
+    const off = await runCliOnCloud(cloud, ['schedule', 'idle', name, '--off']);
+    expect(off.code).toBe(0);
+    expect(await schedule(`idle-${name}`)).toBeUndefined();
+  }, 180_000);
 });
 
 describe('Pause input abortIfBusy', () => {
