@@ -56,7 +56,22 @@ export interface EnvironmentOps extends ExecutionWatcher {
   putSchedule(schedule: Omit<ScheduleSummary, 'name' | 'state'>): Promise<string>;
   listSchedules(): Promise<ScheduleSummary[]>;
   deleteSchedule(operation: Operation, environment: string): Promise<void>;
+  /** Create or replace the idle schedule `idle-<environment>` (docs/pause-resume.md#idle-aware-pausing). */
+  putIdleSchedule(schedule: IdleSchedule): Promise<string>;
+  deleteIdleSchedule(environment: string): Promise<void>;
 }
+
+/** An idle schedule: how often to check, and the IdlePauseFunction settings it passes on. */
+export interface IdleSchedule {
+  environment: string;
+  /** Scheduler expression of the checks, e.g. `rate(15 minutes)`. */
+  expression: string;
+  windowMinutes: number;
+  leadMinutes: number;
+  unpredictable: 'ignore' | 'block';
+}
+
+export const idleScheduleName = (environment: string) => `idle-${environment}`;
 
 export type EnvironmentOpsFactory = (context: CliContext) => EnvironmentOps;
 
@@ -191,6 +206,48 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
         nextToken = page.NextToken;
       } while (nextToken);
       return found;
+    },
+    async putIdleSchedule({ environment, expression, windowMinutes, leadMinutes, unpredictable }) {
+      const name = idleScheduleName(environment);
+      const request = {
+        Name: name,
+        GroupName: await output('EnvironmentScheduleGroupName'),
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' as const },
+        State: 'ENABLED' as const,
+        Description: `mwaa-ops: pause ${environment} when idle`,
+        Target: {
+          Arn: await output('IdlePauseFunctionArn'),
+          RoleArn: await output('IdleSchedulerRoleArn'),
+          // Scheduler fills in the tick's time: a redelivered tick starts the same pause once.
+          Input: JSON.stringify({
+            environment,
+            windowMinutes,
+            leadMinutes,
+            unpredictable,
+            scheduledTime: '<aws.scheduler.scheduled-time>',
+          }),
+          // A missed tick is made up by the next one.
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+        },
+      };
+      try {
+        await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: request.GroupName }));
+        await scheduler.send(new UpdateScheduleCommand(request));
+      } catch (error) {
+        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+        await scheduler.send(new CreateScheduleCommand(request));
+      }
+      return name;
+    },
+    async deleteIdleSchedule(environment) {
+      await scheduler.send(
+        new DeleteScheduleCommand({
+          Name: idleScheduleName(environment),
+          GroupName: await output('EnvironmentScheduleGroupName'),
+        }),
+      );
     },
     async deleteSchedule(operation, environment) {
       await scheduler.send(

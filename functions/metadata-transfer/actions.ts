@@ -37,6 +37,7 @@ import {
   getJson,
   IMPORT_DAG_ID,
   importRunId,
+  isTransferDag,
   MANIFEST_FILE,
   putJson,
   recreationDifferences,
@@ -139,24 +140,41 @@ function optionalDigest(input: Input, field: string): string | null {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** `countRunning`: DAG runs queued or running, for the bounded drain. */
+/**
+ * `countRunning`: DAG runs queued or running, for the bounded drain. With `excludeTransferDags`
+ * (the pause's abort-if-busy check, which runs right after its own export) the export/import
+ * DAGs' runs do not count: the export's run may still be finishing when its answer arrives.
+ */
 export async function countRunning(input: Input, deps: TransferDeps) {
   const environment = str(input, 'environment');
+  const exclude = input.excludeTransferDags === true;
   let running = 0;
   for (const state of ['running', 'queued']) {
-    const response = await deps.airflow.rest(environment, {
-      method: 'GET',
-      path: '/dags/~/dagRuns',
-      query: { state, limit: 1 },
-    });
-    if (response.status !== 200)
-      throw new EnvironmentNotAvailableError(
-        `Airflow on ${environment} answered HTTP ${response.status} to a run listing`,
-      );
-    running += Number((response.body as { total_entries?: unknown }).total_entries ?? 0);
+    for (let offset = 0; ; offset += RUN_PAGE) {
+      const response = await deps.airflow.rest(environment, {
+        method: 'GET',
+        path: '/dags/~/dagRuns',
+        query: exclude ? { state, limit: RUN_PAGE, offset } : { state, limit: 1 },
+      });
+      if (response.status !== 200)
+        throw new EnvironmentNotAvailableError(
+          `Airflow on ${environment} answered HTTP ${response.status} to a run listing`,
+        );
+      const body = response.body as { total_entries?: unknown; dag_runs?: unknown };
+      const total = Number(body.total_entries ?? 0);
+      if (!exclude) {
+        running += total;
+        break;
+      }
+      const runs = Array.isArray(body.dag_runs) ? (body.dag_runs as Array<{ dag_id?: unknown }>) : [];
+      running += runs.filter((run) => !isTransferDag(String(run.dag_id))).length;
+      if (runs.length < RUN_PAGE || offset + RUN_PAGE >= total) break;
+    }
   }
   return { running };
 }
+
+const RUN_PAGE = 100;
 
 function taskInput(input: Input, deps: TransferDeps) {
   const where = location(input, deps);

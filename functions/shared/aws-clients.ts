@@ -10,6 +10,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MWAAClient } from '@aws-sdk/client-mwaa';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -74,6 +75,7 @@ export const s3Client = (env: Env = process.env) => {
   });
 };
 
+export const schedulerClient = (env: Env = process.env) => new SchedulerClient(baseConfig('SCHEDULER', env));
 export const sfnClient = (env: Env = process.env) => new SFNClient(baseConfig('SFN', env));
 export const snsClient = (env: Env = process.env) => new SNSClient(baseConfig('SNS', env));
 export const sqsClient = (env: Env = process.env) => new SQSClient(baseConfig('SQS', env));

@@ -214,4 +214,38 @@ describe('template.yaml IAM', () => {
       'Fn::GetAtt': ['NotificationKey', 'Arn'],
     });
   });
+
+  it('lets IdlePauseFunction read, write only idle-resume schedules, pass only the scheduler role, start only the pause', () => {
+    const statements = policy('IdlePauseFunction');
+    const allowed = statements.flatMap((s) => actions(s)).sort();
+    expect(allowed).toEqual(
+      [
+        'airflow:GetEnvironment',
+        'airflow:InvokeRestApi',
+        'dynamodb:GetItem',
+        'iam:PassRole',
+        'scheduler:CreateSchedule',
+        'scheduler:UpdateSchedule',
+        'states:StartExecution',
+      ].sort(),
+    );
+    expect(resourceTexts(bySid('IdlePauseFunction', 'ReadDagsAndRuns') as Statement)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      'arn:${AWS::Partition}:airflow:${AWS::Region}:${AWS::AccountId}:role/${ManagedEnvironmentNamePattern}/Viewer',
+    ]);
+    expect(resourceTexts(bySid('IdlePauseFunction', 'WriteResumeSchedules') as Statement)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${AWS::StackName}-environments/idle-resume-*',
+    ]);
+    const pass = bySid('IdlePauseFunction', 'PassSchedulerRole');
+    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': ['EnvironmentSchedulerRole', 'Arn'] });
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(bySid('IdlePauseFunction', 'StartPause')?.Resource).toEqual({
+      Ref: 'PauseEnvironmentStateMachine',
+    });
+    const invoke = statementsIn(template.Resources?.IdleSchedulerRole?.Properties).filter((s) =>
+      actions(s).includes('lambda:InvokeFunction'),
+    );
+    expect(invoke.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['IdlePauseFunction', 'Arn'] }]);
+  });
 });

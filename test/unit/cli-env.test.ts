@@ -8,6 +8,7 @@ import { runCliCaptured } from '../helpers/cli-run.ts';
 function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
   const started: Array<{ operation: string; name: string; input: Record<string, unknown> }> = [];
   const schedules: ScheduleSummary[] = [];
+  const idle: unknown[] = [];
   let poll = 0;
   const ops: EnvironmentOps = {
     startExecution: async (operation, name, input) => {
@@ -58,11 +59,18 @@ function fakeOps(steps: Array<{ entered: string[]; state: ExecutionState }>) {
     },
     listSchedules: async () => schedules,
     deleteSchedule: async () => {},
+    putIdleSchedule: async (s) => {
+      idle.push(s);
+      return `idle-${s.environment}`;
+    },
+    deleteIdleSchedule: async (environment) => {
+      idle.push({ deleted: environment });
+    },
     sleep: async () => {
       poll += 1;
     },
   };
-  return { ops, started, schedules };
+  return { ops, started, schedules, idle };
 }
 
 const run = (args: string[], ops: EnvironmentOps, now?: () => Date) =>
@@ -185,6 +193,33 @@ describe('mwaa-ops backups and schedule', () => {
     expect(list.stdout).toContain('cron(0 20 ? * MON-FRI *) (Europe/Berlin)');
     const bad = await run(['schedule', 'set', 'stop', 'dev', 'rate(1 day)'], fake.ops);
     expect(bad.code).toBe(1);
+  });
+
+  it('sets an idle schedule with its window and lead, refuses settings the function would refuse, and turns it off', async () => {
+    const fake = fakeOps([]);
+    const set = await run(['schedule', 'idle', 'dev', '--window', '180', '--lead', '60'], fake.ops);
+    expect({ code: set.code, stderr: set.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(fake.idle).toEqual([
+      {
+        environment: 'dev',
+        expression: 'rate(15 minutes)',
+        windowMinutes: 180,
+        leadMinutes: 60,
+        unpredictable: 'ignore',
+      },
+    ]);
+    expect(set.stdout).toContain('idle-dev: rate(15 minutes), window 180 min, lead 60 min');
+
+    const tooShort = await run(['schedule', 'idle', 'dev', '--window', '90', '--lead', '45'], fake.ops);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toContain('windowMinutes (90) must be at least leadMinutes (45) + 60');
+    const badPolicy = await run(['schedule', 'idle', 'dev', '--unpredictable', 'sometimes'], fake.ops);
+    expect(badPolicy.code).toBe(1);
+    expect(fake.idle).toHaveLength(1);
+
+    const off = await run(['schedule', 'idle', 'dev', '--off'], fake.ops);
+    expect(off.code).toBe(0);
+    expect(fake.idle[1]).toEqual({ deleted: 'dev' });
   });
 });
 

@@ -238,6 +238,28 @@ describe('Function: metadata-transfer', () => {
     });
   });
 
+  it('with excludeTransferDags leaves the export/import runs out, across pages', async () => {
+    const running = [
+      ...Array.from({ length: 100 }, (_, i) => ({ dag_id: i === 0 ? 'mwaa_ops_export' : `etl_${i}` })),
+      { dag_id: 'mwaa_ops_import' },
+      { dag_id: 'late' },
+    ];
+    const { deps } = fakeDeps({
+      rest: (request) => {
+        const rows = request.query?.state === 'running' ? running : [];
+        const offset = Number(request.query?.offset ?? 0);
+        const limit = Number(request.query?.limit);
+        return {
+          status: 200,
+          body: { dag_runs: rows.slice(offset, offset + limit), total_entries: rows.length },
+        };
+      },
+    });
+    expect(
+      await handleTransfer({ action: 'countRunning', environment: 'dev', excludeTransferDags: true }, deps),
+    ).toEqual({ running: 100 });
+  });
+
   it('on 2.x triggers the export DAG with a run id derived from the backup and the token in conf', async () => {
     const { deps, triggers } = fakeDeps({});
     const result = await handleTransfer(

@@ -123,6 +123,16 @@ export interface AirflowInspector {
     options?: DagDeclaration & { paused?: boolean; fileloc?: string; description?: string },
   ): void;
   declareDag(dagId: string, declaration: DagDeclaration): void;
+  /**
+   * What the scheduler computed for the DAG's next run, as Airflow keeps it in the `dag` table:
+   * `runAfter` (next_dagrun_create_after, when the run will be created), the run's logical date
+   * (next_dagrun, by default one `intervalMs` before runAfter, as for an interval timetable) and
+   * its data interval. `runAfter: null` is a DAG without a predictable next run.
+   */
+  setNextRun(
+    dagId: string,
+    next: { runAfter: string | null; intervalMs?: number; scheduleInterval?: string },
+  ): void;
   triggerDagRun(dagId: string, options?: TriggerOptions): Row;
   dagRuns(dagId?: string): Row[];
   taskInstances(dagId?: string, runId?: string): Row[];
@@ -315,6 +325,21 @@ export function createAirflowInstance(options: {
     },
     declareDag(dagId, declaration) {
       declarations.set(dagId, { ...declarations.get(dagId), ...declaration });
+    },
+    setNextRun(dagId, next) {
+      if (!dagRow(dagId)) throw new DagNotFoundError(`DAG ${dagId} not found`);
+      const after = next.runAfter === null ? null : Date.parse(next.runAfter);
+      const start = after === null ? null : iso(after - (next.intervalMs ?? 86_400_000));
+      store.run(
+        'UPDATE dag SET schedule_interval = ?, timetable_description = ?, next_dagrun = ?, next_dagrun_data_interval_start = ?, next_dagrun_data_interval_end = ?, next_dagrun_create_after = ? WHERE dag_id = ?',
+        next.scheduleInterval ?? null,
+        next.scheduleInterval ? `Schedule: ${next.scheduleInterval}` : 'Never, external triggers only',
+        start,
+        start,
+        after === null ? null : iso(after),
+        after === null ? null : iso(after),
+        dagId,
+      );
     },
     setPaused(dagId, paused) {
       if (!dagRow(dagId)) throw new DagNotFoundError(`DAG ${dagId} not found`);

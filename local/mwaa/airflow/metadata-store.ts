@@ -28,7 +28,11 @@ const schemaFor = (major: Major): string[] => {
       max_active_tasks INTEGER NOT NULL DEFAULT 16,
       max_active_runs INTEGER NOT NULL DEFAULT 16,
       has_import_errors INTEGER NOT NULL DEFAULT 0,
-      next_dagrun TEXT
+      schedule_interval TEXT,
+      next_dagrun TEXT,
+      next_dagrun_data_interval_start TEXT,
+      next_dagrun_data_interval_end TEXT,
+      next_dagrun_create_after TEXT
     )`,
     `CREATE TABLE dag_run (
       id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -40,12 +40,14 @@ export function dagShape(flavor: AirflowFlavor, row: Row): Row {
       bundle_name: 'dags-folder',
       bundle_version: null,
       relative_fileloc: String(row.fileloc).split('/').pop(),
-      timetable_summary: null,
       max_consecutive_failed_dag_runs: 0,
-      next_dagrun_logical_date: null,
-      next_dagrun_data_interval_start: null,
-      next_dagrun_data_interval_end: null,
-      next_dagrun_run_after: null,
+      timetable_summary: row.schedule_interval ?? null,
+      // Airflow 3 renamed next_dagrun → next_dagrun_logical_date, next_dagrun_create_after →
+      // next_dagrun_run_after (v2-rest-api-generated.yaml, DAGResponse).
+      next_dagrun_logical_date: apiDate(flavor, row.next_dagrun),
+      next_dagrun_data_interval_start: apiDate(flavor, row.next_dagrun_data_interval_start),
+      next_dagrun_data_interval_end: apiDate(flavor, row.next_dagrun_data_interval_end),
+      next_dagrun_run_after: apiDate(flavor, row.next_dagrun_create_after),
     };
   }
   return {
@@ -57,11 +59,14 @@ export function dagShape(flavor: AirflowFlavor, row: Row): Row {
     scheduler_lock: null,
     pickle_id: null,
     default_view: 'grid',
-    schedule_interval: null,
-    next_dagrun: null,
-    next_dagrun_data_interval_start: null,
-    next_dagrun_data_interval_end: null,
-    next_dagrun_create_after: null,
+    // Airflow 2 renders a cron schedule as {__type: CronExpression, value} (v1.yaml ScheduleInterval).
+    schedule_interval: row.schedule_interval
+      ? { __type: 'CronExpression', value: row.schedule_interval }
+      : null,
+    next_dagrun: apiDate(flavor, row.next_dagrun),
+    next_dagrun_data_interval_start: apiDate(flavor, row.next_dagrun_data_interval_start),
+    next_dagrun_data_interval_end: apiDate(flavor, row.next_dagrun_data_interval_end),
+    next_dagrun_create_after: apiDate(flavor, row.next_dagrun_create_after),
   };
 }
 
