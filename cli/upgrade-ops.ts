@@ -25,7 +25,7 @@ export const sdkUpgradeOps: UpgradeOpsFactory = (context) => {
   const output = stackOutputs(context);
   const runner = sfnWorkflowRunner(new SFNClient(sdkConfig(context, 'SFN')));
   const mwaaConfig = sdkConfig(context, 'MWAA');
-  // An endpoint override (the local cloud) needs disableHostPrefix (ARCHITECTURE §3).
+  // An endpoint override (the local cloud) needs disableHostPrefix (docs/architecture.md §3).
   const mwaa = new MWAAClient({ ...mwaaConfig, disableHostPrefix: 'endpoint' in mwaaConfig });
   return {
     async environment(name) {

@@ -1,5 +1,5 @@
 /**
- * The authenticator's settings (ARCHITECTURE §4), read once at cold start. A missing or
+ * The authenticator's settings (docs/architecture.md §4), read once at cold start. A missing or
  * malformed value fails the first invocation with a message naming the variable.
  */
 import {

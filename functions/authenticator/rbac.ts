@@ -1,5 +1,5 @@
 /**
- * Authorization from RbacTable (ARCHITECTURE §5).
+ * Authorization from RbacTable (docs/architecture.md §5).
  *
  * A record: partition key `principal` (`user#<email>` or `group#<idp group>`), sort key
  * `environment` (`env#<name>` or `env#*`), `roles` a string set, optional `expiresAt` (epoch

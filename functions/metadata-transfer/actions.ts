@@ -4,12 +4,7 @@
  * parameters; index.ts only wires them. Answers carry locations and counts, never values.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  CreateEnvironmentCommand,
-  type CreateEnvironmentCommandInput,
-  GetEnvironmentCommand,
-  type MWAAClient,
-} from '@aws-sdk/client-mwaa';
+import type { MWAAClient } from '@aws-sdk/client-mwaa';
 import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -28,7 +23,6 @@ import { parseVersion } from '../shared/airflow/versions.ts';
 import {
   ACTIVE_DAGS_FILE,
   type BackupStore,
-  BackupTamperedError,
   BackupVerificationError,
   backupIdFor,
   backupPrefix,
@@ -40,7 +34,6 @@ import {
   isTransferDag,
   MANIFEST_FILE,
   putJson,
-  recreationDifferences,
   recreationFields,
   rowCounts,
   SNAPSHOT_FILE,
@@ -50,17 +43,15 @@ import {
 } from '../shared/backup/index.ts';
 import { digest } from '../shared/backup/table-file.ts';
 import { describeError, ValidationError } from '../shared/errors.ts';
-import {
-  EnvironmentNotAvailableError,
-  EnvironmentRecreateError,
-  NoBackupError,
-  TransferDagMissingError,
-} from './errors.ts';
+import { recreateEnvironment } from './environment-recreation.ts';
+import { EnvironmentNotAvailableError, NoBackupError, TransferDagMissingError } from './errors.ts';
 import { backupLocation as location } from './location.ts';
+import { existingEnvironment } from './mwaa-environment.ts';
 import { exportThroughRest, importThroughRest } from './rest-transfer.ts';
+import { isRecord, optionalDigest, SHA256 } from './step-input.ts';
 import { inheritActiveDags, runningExports } from './takeover.ts';
 
-export interface TransferDeps {
+export interface PauseResumeStepDeps {
   mwaa: Pick<MWAAClient, 'send'>;
   sfn: Pick<SFNClient, 'send'>;
   ddb: Pick<DynamoDBDocumentClient, 'send'>;
@@ -75,29 +66,19 @@ export interface TransferDeps {
   now?: () => Date;
 }
 
-async function getEnvironment(deps: TransferDeps, name: string) {
-  try {
-    const out = await deps.mwaa.send(new GetEnvironmentCommand({ Name: name }));
-    return out.Environment;
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
-    throw error;
-  }
-}
-
 const majorOf = (version: string) => parseVersion(version)[0];
 
 /** `plan`: the backup id and location, deterministic in the execution. */
-export function plan(input: Input, deps: TransferDeps) {
+export function plan(input: Input, deps: PauseResumeStepDeps) {
   const environment = str(input, 'environment');
   const backupId = backupIdFor(str(input, 'executionArn'), str(input, 'startTime'));
   return { backupId, bucket: deps.backupBucket, prefix: backupPrefix(environment, backupId) };
 }
 
 /** `snapshot`: the sanitized CreateEnvironment input, written to environment.json. */
-export async function snapshot(input: Input, deps: TransferDeps) {
+export async function snapshot(input: Input, deps: PauseResumeStepDeps) {
   const { environment, prefix, store } = location(input, deps);
-  const env = await getEnvironment(deps, environment);
+  const env = await existingEnvironment(deps.mwaa, environment);
   if (!env) throw new EnvironmentNotAvailableError(`MWAA environment ${environment} does not exist`);
   const status = String(env.Status);
   if (status !== 'AVAILABLE')
@@ -126,26 +107,12 @@ export async function snapshot(input: Input, deps: TransferDeps) {
   };
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
-
-/** An optional digest input: absent or null (not checked), else 64 lowercase hex digits. */
-function optionalDigest(input: Input, field: string): string | null {
-  const value = input[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || !SHA256.test(value))
-    throw new ValidationError(`${field} must be a SHA-256 in 64 lowercase hex digits, or null`);
-  return value;
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /**
  * `countRunning`: DAG runs queued or running, for the bounded drain. With `excludeTransferDags`
  * (the pause's abort-if-busy check, which runs right after its own export) the export/import
  * DAGs' runs do not count: the export's run may still be finishing when its answer arrives.
  */
-export async function countRunning(input: Input, deps: TransferDeps) {
+export async function countRunning(input: Input, deps: PauseResumeStepDeps) {
   const environment = str(input, 'environment');
   const exclude = input.excludeTransferDags === true;
   let running = 0;
@@ -176,7 +143,7 @@ export async function countRunning(input: Input, deps: TransferDeps) {
 
 const RUN_PAGE = 100;
 
-function taskInput(input: Input, deps: TransferDeps) {
+function taskInput(input: Input, deps: PauseResumeStepDeps) {
   const where = location(input, deps);
   return {
     ...where,
@@ -187,8 +154,11 @@ function taskInput(input: Input, deps: TransferDeps) {
   };
 }
 
-/** The DAG run conf the Python DAGs (and the local emulation) read. */
-function dagConf(task: ReturnType<typeof taskInput>, kmsKeyArn: string | undefined) {
+/**
+ * The conf of a transfer DAG run: what dags/mwaa_ops/conf.py (and the local emulation) read as
+ * TransferConf. A DAG run conf, not our config: it travels to Airflow and may not hold secrets.
+ */
+function transferConf(task: ReturnType<typeof taskInput>, kmsKeyArn: string | undefined) {
   return {
     task_token: task.taskToken,
     backup: {
@@ -206,7 +176,7 @@ function dagConf(task: ReturnType<typeof taskInput>, kmsKeyArn: string | undefin
 }
 
 async function triggerTransferDag(
-  deps: TransferDeps,
+  deps: PauseResumeStepDeps,
   task: ReturnType<typeof taskInput>,
   dagId: string,
   runId: string,
@@ -218,7 +188,7 @@ async function triggerTransferDag(
     const result = await deps.airflow.triggerDagRun(task.environment, {
       dagId,
       runId,
-      conf: dagConf(task, deps.kmsKeyArn),
+      conf: transferConf(task, deps.kmsKeyArn),
       onPaused: 'unpause',
       note: `mwaa-ops ${dagId === EXPORT_DAG_ID ? 'export' : 'import'} of backup ${task.backupId}`,
     });
@@ -242,7 +212,7 @@ async function triggerTransferDag(
 
 /** Answer the token ourselves (3.x path); if Step Functions cannot be told, fail the invocation. */
 async function answerToken(
-  deps: TransferDeps,
+  deps: PauseResumeStepDeps,
   token: string,
   outcome: { output: unknown } | { error: unknown },
 ) {
@@ -262,12 +232,12 @@ async function answerToken(
   }
 }
 
-const heartbeatOf = (deps: TransferDeps, token: string) => async () => {
+const heartbeatOf = (deps: PauseResumeStepDeps, token: string) => async () => {
   await deps.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
 };
 
 /** `export` (waitForTaskToken): trigger the export DAG (2.x) or back up through REST (3.x). */
-export async function exportBackup(input: Input, deps: TransferDeps) {
+export async function exportBackup(input: Input, deps: PauseResumeStepDeps) {
   const task = taskInput(input, deps);
   const info = await deps.airflow.environment(task.environment);
   if (majorOf(info.airflowVersion) < 3)
@@ -304,7 +274,7 @@ export async function exportBackup(input: Input, deps: TransferDeps) {
 }
 
 /** `import` (waitForTaskToken): trigger the import DAG (2.x) or restore through REST (3.x). */
-export async function importBackup(input: Input, deps: TransferDeps) {
+export async function importBackup(input: Input, deps: PauseResumeStepDeps) {
   const task = taskInput(input, deps);
   const info = await deps.airflow.environment(task.environment);
   if (majorOf(info.airflowVersion) < 3)
@@ -330,7 +300,7 @@ export async function importBackup(input: Input, deps: TransferDeps) {
 }
 
 /** `verify`: the backup verifies per docs/backup-format.md, or BackupVerificationError. */
-export async function verify(input: Input, deps: TransferDeps) {
+export async function verify(input: Input, deps: PauseResumeStepDeps) {
   const { environment, backupId, prefix, store } = location(input, deps);
   const { manifest, manifestSha256, snapshotSha256 } = await verifyBackup(store, {
     environment,
@@ -350,79 +320,13 @@ export async function verify(input: Input, deps: TransferDeps) {
   };
 }
 
-/** `recreate`: CreateEnvironment from environment.json; an existing environment is left alone. */
-export async function recreate(input: Input, deps: TransferDeps) {
-  const { environment, prefix, store } = location(input, deps);
-  const existing = await getEnvironment(deps, environment);
-  if (existing) return { created: false, status: String(existing.Status) };
-  const expectedSnapshotSha256 = optionalDigest(input, 'expectedSnapshotSha256');
-  const recorded = input.recreation ?? null;
-  if (recorded !== null && !isRecord(recorded))
-    throw new ValidationError('recreation must be the object recorded in lastVerifiedBackup, or null');
-  const body = await store.get(SNAPSHOT_FILE);
-  if (!body)
-    throw new EnvironmentRecreateError(
-      `The backup holds no ${SNAPSHOT_FILE} to recreate ${environment} from`,
-    );
-  // Checked again here, not only in VerifyBackup: this is the read CreateEnvironment uses.
-  if (expectedSnapshotSha256 && digest(body).sha256 !== expectedSnapshotSha256)
-    throw new BackupTamperedError(
-      'snapshot',
-      `${prefix}${SNAPSHOT_FILE} changed after the backup was verified (lastVerifiedBackup.snapshotSha256); no environment was created`,
-    );
-  let snapshotInput: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(body).toString('utf8'));
-    if (!isRecord(parsed)) throw new Error('not an object');
-    snapshotInput = parsed;
-  } catch (cause) {
-    throw new EnvironmentRecreateError(`${SNAPSHOT_FILE} of ${environment} is not a JSON object`, { cause });
-  }
-  if (recorded) {
-    const differences = recreationDifferences(recorded, recreationFields(snapshotInput));
-    if (differences.length)
-      throw new BackupTamperedError(
-        'recreation',
-        `${SNAPSHOT_FILE} of ${environment} would recreate it with other settings than those recorded from MWAA when the backup was verified (${differences.join(', ')}); no environment was created`,
-        { context: { fields: differences.join(',') } },
-      );
-  }
-  if (snapshotInput.Name !== undefined && snapshotInput.Name !== environment)
-    throw new EnvironmentRecreateError(
-      `The snapshot describes environment ${String(snapshotInput.Name)}, not ${environment}`,
-    );
-  try {
-    await deps.mwaa.send(
-      new CreateEnvironmentCommand({
-        ...(snapshotInput as unknown as CreateEnvironmentCommandInput),
-        Name: environment,
-      }),
-    );
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'ValidationException') {
-      // A create that raced us ("already exists") is the same outcome as finding it.
-      const raced = await getEnvironment(deps, environment);
-      if (raced) return { created: false, status: String(raced.Status) };
-      throw new EnvironmentRecreateError(
-        `CreateEnvironment refused the snapshot of ${environment}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  }
-  return { created: true };
-}
-
 /**
  * `findBackup`: the environment's last verified backup from EnvironmentsTable, with what was
  * recorded about it when it was verified (digests, recreation settings). A record from before
  * digests were recorded is refused (UnrecordedBackupError) unless `trustUnrecordedBackup` is
  * true; then the digests are null and the later steps check the backup's own checksums only.
  */
-export async function findBackup(input: Input, deps: TransferDeps) {
+export async function findBackup(input: Input, deps: PauseResumeStepDeps) {
   const environment = str(input, 'environment');
   if (input.trustUnrecordedBackup !== undefined && typeof input.trustUnrecordedBackup !== 'boolean')
     throw new ValidationError('trustUnrecordedBackup must be a boolean');
@@ -492,11 +396,11 @@ export async function findBackup(input: Input, deps: TransferDeps) {
  * `unpauseActiveDags`: re-enable the DAGs an export paused (from active-dags.json), for the
  * workflow's failure path when the export died without doing it (timeout, lost heartbeat).
  */
-export async function unpauseActiveDags(input: Input, deps: TransferDeps) {
+export async function unpauseActiveDags(input: Input, deps: PauseResumeStepDeps) {
   const { environment, store } = location(input, deps);
   const recorded = (await getJson<{ activeDags?: unknown }>(store, ACTIVE_DAGS_FILE))?.activeDags;
   const dags = Array.isArray(recorded) ? recorded.filter((d): d is string => typeof d === 'string') : [];
-  if (!(await getEnvironment(deps, environment))) return { unpaused: 0, environmentExists: false };
+  if (!(await existingEnvironment(deps.mwaa, environment))) return { unpaused: 0, environmentExists: false };
   for (const dagId of dags) {
     try {
       await deps.airflow.setPaused(environment, dagId, false);
@@ -513,7 +417,7 @@ const ACTIONS = {
   countRunning,
   export: exportBackup,
   verify,
-  recreate,
+  recreate: recreateEnvironment,
   import: importBackup,
   findBackup,
   unpauseActiveDags,
@@ -523,7 +427,7 @@ const ACTIONS = {
 
 export type Action = keyof typeof ACTIONS;
 
-/** Dispatch on `input.action`. */
-export function handleTransfer(event: unknown, deps: TransferDeps): Promise<unknown> {
+/** Run the pause/resume step that `input.action` names. */
+export function handlePauseResumeStep(event: unknown, deps: PauseResumeStepDeps): Promise<unknown> {
   return dispatchAction(ACTIONS, event, deps);
 }

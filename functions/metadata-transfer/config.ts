@@ -1,7 +1,7 @@
 /** Settings of MetadataTransferFunction, read once at cold start. */
 import { type Env, optionalString, requiredString } from '../shared/config.ts';
 
-export interface TransferConfig {
+export interface PauseResumeStepConfig {
   /** BACKUP_BUCKET_NAME: where every backup is written (backups/<env>/<backupId>/). */
   backupBucket: string;
   /** ENVIRONMENTS_TABLE_NAME: the registry holding each environment's lastVerifiedBackup. */
@@ -10,7 +10,7 @@ export interface TransferConfig {
   kmsKeyArn: string | undefined;
 }
 
-export function readTransferConfig(env: Env): TransferConfig {
+export function readPauseResumeStepConfig(env: Env): PauseResumeStepConfig {
   const kms = optionalString(env, 'BACKUP_KMS_KEY_ARN', '');
   return {
     backupBucket: requiredString(env, 'BACKUP_BUCKET_NAME'),

@@ -1,7 +1,9 @@
 /**
- * MetadataTransferFunction: backup and restore steps of the pause/resume workflows (plan,
- * snapshot, countRunning, export, verify, recreate, import, findBackup, unpauseActiveDags).
- * Wiring only; the logic is in actions.ts and rest-transfer.ts.
+ * MetadataTransferFunction: every Lambda step of the pause/resume workflows (plan, snapshot,
+ * countRunning, export, verify, recreate, import, findBackup, unpauseActiveDags, runningExports,
+ * inheritActiveDags), not only the metadata transfer its contract name says (docs/architecture.md
+ * §9). Wiring only; the logic is in actions.ts, environment-recreation.ts, rest-transfer.ts and
+ * takeover.ts.
  *
  * The configuration is read at cold start, so a bad setting fails init with its name. The SDK
  * clients and the actions are loaded by the first invocation (shared/lazy.ts explains why).
@@ -10,20 +12,20 @@ import { actionHandler } from '../shared/action-dispatch.ts';
 import { once } from '../shared/lazy.ts';
 import { logger } from '../shared/observability.ts';
 import { atInit } from '../shared/stack-map.ts';
-import type { TransferDeps } from './actions.ts';
-import { readTransferConfig } from './config.ts';
+import type { PauseResumeStepDeps } from './actions.ts';
+import { readPauseResumeStepConfig } from './config.ts';
 
-const config = atInit(() => readTransferConfig(process.env));
+const config = atInit(() => readPauseResumeStepConfig(process.env));
 
 const loaded = once(async () => {
-  const [{ airflowClient }, clients, { createS3BackupStore }, { handleTransfer }] = await Promise.all([
+  const [{ airflowClient }, clients, { createS3BackupStore }, { handlePauseResumeStep }] = await Promise.all([
     import('../shared/airflow/index.ts'),
     import('../shared/aws-clients.ts'),
     import('../shared/backup/store.ts'),
     import('./actions.ts'),
   ]);
   const { shared } = clients;
-  const deps: TransferDeps = {
+  const deps: PauseResumeStepDeps = {
     mwaa: shared(clients.mwaaClient),
     sfn: shared(clients.sfnClient),
     ddb: shared(clients.dynamodbClient),
@@ -40,7 +42,7 @@ const loaded = once(async () => {
     environmentsTable: config.environmentsTable,
     log: logger,
   };
-  return (event: unknown) => handleTransfer(event, deps);
+  return (event: unknown) => handlePauseResumeStep(event, deps);
 });
 
 export const handler = actionHandler(async (event) => (await loaded())(event));

@@ -1,7 +1,7 @@
 /**
  * Where the archive lives (docs/run-history-archive.md "Layout"). Every key is derived from the
  * environment, the backup id, the table, the run date and a part number that depends only on the
- * backup's rows, so a re-run of the same archive overwrites the same objects (invariant 3).
+ * backup's rows, so a re-run of the same archive overwrites the same objects (invariant 3, docs/architecture.md §6.1).
  *
  *   run-history/<table>/environment=<env>/run_date=YYYY-MM-DD/<backupId>-<part>.parquet
  *   run-history/_archives/environment=<env>/<backupId>.json      written last: what was archived

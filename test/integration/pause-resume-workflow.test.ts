@@ -111,8 +111,8 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
     expect(item?.lastVerifiedBackup?.M?.backupId?.S).toBe(backupId);
     expect(backupId).toMatch(/^\d{8}T\d{6}Z-[A-Za-z0-9-]+$/);
     const entered = statesEntered(pause.history);
-    // Invariant 1: delete only after the backup verified and was recorded, which the backup child
-    // (named after the pause) does before it succeeds.
+    // Invariant 1 (docs/architecture.md §6.1): delete only after the backup verified and was
+    // recorded, which the backup child (named after the pause) does before it succeeds.
     const inChild = statesEntered(cloud.stepFunctions.history(backupChildOf(pause.arn)));
     expect(inChild).toEqual(expect.arrayContaining(['Export', 'Verify', 'RecordVerifiedBackup', 'BackedUp']));
     expect(inChild.indexOf('Verify')).toBeGreaterThan(inChild.indexOf('Export'));

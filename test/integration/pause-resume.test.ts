@@ -1,8 +1,9 @@
 /**
  * Pause and resume end to end on the local cloud built from template.yaml: the real ASL, the
  * real MetadataTransferFunction, the MWAA emulator with the emulated export/import DAGs
- * (Airflow 2.x) and the REST transfer (Airflow 3.x). Each safety invariant of ARCHITECTURE §6
- * has a case here; the workflows' control flow alone is covered in pause-resume-workflow.test.ts.
+ * (Airflow 2.x) and the REST transfer (Airflow 3.x). Each safety invariant of
+ * docs/architecture.md §6.1 has a case here; the workflows' control flow alone is covered in
+ * pause-resume-workflow.test.ts.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';

@@ -177,7 +177,7 @@ describe('Run-history archive on the local cloud', () => {
     expect(notifications(paused.arn)).toEqual([]);
 
     // On demand through the CLI (the last verified backup from the registry): the same objects
-    // again, byte for byte (invariant 3).
+    // again, byte for byte (invariant 3, docs/architecture.md §6.1).
     const before = await Promise.all(dagRunKeys.map((k) => body(archiveBucket, k)));
     const cli = await runCliOnCloud(cloud, ['--output', 'json', 'backups', 'archive', name]);
     expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 0, stderr: '' });

@@ -58,7 +58,7 @@ describe('template checks: deliberately broken fixtures', () => {
       'jsonata',
       'checkStateMachines',
       [
-        `${sm}: statemachines/jsonata.asl.json uses QueryLanguage JSONata; definitions must use JSONPath (ARCHITECTURE §6)`,
+        `${sm}: statemachines/jsonata.asl.json uses QueryLanguage JSONata; definitions must use JSONPath (docs/architecture.md §6)`,
       ],
     ],
     [

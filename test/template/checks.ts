@@ -26,11 +26,11 @@ export type TemplateCheck = (template: Template, root: string) => string[];
 const FUNCTION_TYPE = 'AWS::Serverless::Function';
 const STATE_MACHINE_TYPE = 'AWS::Serverless::StateMachine';
 
-/** Runtime and architecture every function gets from Globals (ARCHITECTURE §3). */
+/** Runtime and architecture every function gets from Globals (docs/architecture.md §3). */
 export const RUNTIME = 'nodejs24.x';
 export const ARCHITECTURES = ['arm64'];
 
-/** ARCHITECTURE §4: logical ids that tests and tools rely on, and the type each must have. */
+/** docs/architecture.md §4: logical ids that tests and tools rely on, and the type each must have. */
 export const CONTRACT_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   S3DagTriggerFunction: FUNCTION_TYPE,
   ScheduledDagTriggerFunction: FUNCTION_TYPE,
@@ -47,7 +47,7 @@ export const CONTRACT_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   NotificationTopic: 'AWS::SNS::Topic',
 };
 
-/** ARCHITECTURE §4: the function folder behind each contract function. */
+/** docs/architecture.md §4: the function folder behind each contract function. */
 export const CONTRACT_FUNCTION_FOLDERS: Readonly<Record<string, string>> = {
   S3DagTriggerFunction: 's3-dag-trigger',
   ScheduledDagTriggerFunction: 'scheduled-dag-trigger',
@@ -146,7 +146,7 @@ export const checkFunctions: TemplateCheck = (template, root) => {
     const contractFolder = CONTRACT_FUNCTION_FOLDERS[logicalId];
     if (contractFolder !== undefined && folder !== contractFolder) {
       problems.push(
-        `${where}.Metadata.BuildProperties.EntryPoints: ${logicalId} lives in functions/${contractFolder} (ARCHITECTURE §4); got ${entry}`,
+        `${where}.Metadata.BuildProperties.EntryPoints: ${logicalId} lives in functions/${contractFolder} (docs/architecture.md §4); got ${entry}`,
       );
     }
     const handler = properties.Handler ?? globals.Handler;
@@ -261,7 +261,7 @@ export const checkStateMachines: TemplateCheck = (template, root) => {
     }
     if (/"QueryLanguage"\s*:\s*"JSONata"/.test(text)) {
       problems.push(
-        `${where}: ${uri} uses QueryLanguage JSONata; definitions must use JSONPath (ARCHITECTURE §6)`,
+        `${where}: ${uri} uses QueryLanguage JSONata; definitions must use JSONPath (docs/architecture.md §6)`,
       );
       // The JSONata rules would only add complaints about a definition that is already rejected.
       continue;
@@ -306,7 +306,7 @@ export const checkEvents: TemplateCheck = (_template, root) => {
 };
 
 /**
- * Contract logical ids have the type ARCHITECTURE §4 implies, and the naming convention holds for
+ * Contract logical ids have the type docs/architecture.md §4 implies, and the naming convention holds for
  * every resource: `…Function` is an AWS::Serverless::Function, `…StateMachine` an
  * AWS::Serverless::StateMachine.
  */

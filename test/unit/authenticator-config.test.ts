@@ -17,7 +17,7 @@ const ENV = {
 };
 
 describe('Function: readConfig (authenticator)', () => {
-  it('reads the ARCHITECTURE §4 variables with the regional key endpoint as default', () => {
+  it('reads the docs/architecture.md §4 variables with the regional key endpoint as default', () => {
     const config = readConfig({ ...ENV, OIDC_LOGOUT_URL: '' });
     expect(config.albArns).toEqual([
       'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/a/1',

@@ -7,7 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { handleTransfer, type TransferDeps } from '../../functions/metadata-transfer/actions.ts';
+import {
+  handlePauseResumeStep,
+  type PauseResumeStepDeps,
+} from '../../functions/metadata-transfer/actions.ts';
 import {
   BackupTamperedError,
   buildManifest,
@@ -75,7 +78,7 @@ function deps(options: { environment?: object; item?: object; airflowVersion?: s
   const mwaaCalls: string[] = [];
   const answers: Array<{ name: string; input: Record<string, unknown> }> = [];
   const triggers: Array<{ conf: Record<string, unknown> }> = [];
-  const d: TransferDeps = {
+  const d: PauseResumeStepDeps = {
     mwaa: {
       send: (async (command: { constructor: { name: string } }) => {
         mwaaCalls.push(command.constructor.name);
@@ -85,15 +88,15 @@ function deps(options: { environment?: object; item?: object; airflowVersion?: s
           return { Environment: options.environment };
         }
         return {};
-      }) as TransferDeps['mwaa']['send'],
+      }) as PauseResumeStepDeps['mwaa']['send'],
     },
     sfn: {
       send: (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         answers.push({ name: command.constructor.name, input: command.input });
         return {};
-      }) as TransferDeps['sfn']['send'],
+      }) as PauseResumeStepDeps['sfn']['send'],
     },
-    ddb: { send: (async () => ({ Item: options.item })) as TransferDeps['ddb']['send'] },
+    ddb: { send: (async () => ({ Item: options.item })) as PauseResumeStepDeps['ddb']['send'] },
     airflow: {
       environment: async (name: string) => ({
         name,
@@ -111,7 +114,7 @@ function deps(options: { environment?: object; item?: object; airflowVersion?: s
     storeFor: () => store,
     backupBucket: 'bk',
     environmentsTable: 'environments',
-    log: { info: () => undefined, warn: () => undefined } as unknown as TransferDeps['log'],
+    log: { info: () => undefined, warn: () => undefined } as unknown as PauseResumeStepDeps['log'],
   };
   return { deps: d, store, mwaaCalls, triggers, answers };
 }
@@ -178,10 +181,12 @@ describe('Backup format: verification against the recorded digests', () => {
 describe('Function: metadata-transfer against the registry', () => {
   it('verify refuses environment.json rewritten between the snapshot and the verify (the export runs as the execution role)', async () => {
     const { deps: d, store } = deps({ environment: { ...ENVIRONMENT, Status: 'AVAILABLE' } });
-    const snap = (await handleTransfer({ action: 'snapshot', ...where }, d)) as { snapshotSha256: string };
+    const snap = (await handlePauseResumeStep({ action: 'snapshot', ...where }, d)) as {
+      snapshotSha256: string;
+    };
     await committed(store, EVIL);
     const error = await failure(
-      handleTransfer({ action: 'verify', ...where, expectedSnapshotSha256: snap.snapshotSha256 }, d),
+      handlePauseResumeStep({ action: 'verify', ...where, expectedSnapshotSha256: snap.snapshotSha256 }, d),
     );
     expect(error.name).toBe('BackupTamperedError');
     expect(error.message).toContain('environment.json');
@@ -190,12 +195,12 @@ describe('Function: metadata-transfer against the registry', () => {
   it('findBackup refuses a record without digests unless trustUnrecordedBackup is true', async () => {
     const legacy = { lastVerifiedBackup: { bucket: 'bk', prefix: PREFIX, backupId: BACKUP_ID } };
     const error = await failure(
-      handleTransfer({ action: 'findBackup', environment: 'dev' }, deps({ item: legacy }).deps),
+      handlePauseResumeStep({ action: 'findBackup', environment: 'dev' }, deps({ item: legacy }).deps),
     );
     expect(error.name).toBe('UnrecordedBackupError');
     expect(error.message).toContain('trustUnrecordedBackup set to true');
     expect(
-      await handleTransfer(
+      await handlePauseResumeStep(
         { action: 'findBackup', environment: 'dev', trustUnrecordedBackup: true },
         deps({ item: legacy }).deps,
       ),
@@ -209,7 +214,7 @@ describe('Function: metadata-transfer against the registry', () => {
       trusted: 'operator',
     });
     const invalid = await failure(
-      handleTransfer(
+      handlePauseResumeStep(
         { action: 'findBackup', environment: 'dev', trustUnrecordedBackup: 'yes' },
         deps({ item: legacy }).deps,
       ),
@@ -225,7 +230,7 @@ describe('Function: metadata-transfer against the registry', () => {
     const recorded = await committed(swapped.store, sanitized);
     await rewriteConsistently(swapped.store, EVIL);
     const digestError = await failure(
-      handleTransfer(
+      handlePauseResumeStep(
         { action: 'recreate', ...where, expectedSnapshotSha256: recorded.snapshotSha256, recreation },
         swapped.deps,
       ),
@@ -237,7 +242,7 @@ describe('Function: metadata-transfer against the registry', () => {
     const settings = deps();
     await committed(settings.store, EVIL);
     const settingsError = await failure(
-      handleTransfer({ action: 'recreate', ...where, recreation }, settings.deps),
+      handlePauseResumeStep({ action: 'recreate', ...where, recreation }, settings.deps),
     );
     expect(settingsError.name).toBe('BackupTamperedError');
     expect(settingsError.message).toContain(
@@ -248,7 +253,7 @@ describe('Function: metadata-transfer against the registry', () => {
     const honest = deps();
     const ok = await committed(honest.store, sanitized);
     expect(
-      await handleTransfer(
+      await handlePauseResumeStep(
         { action: 'recreate', ...where, expectedSnapshotSha256: ok.snapshotSha256, recreation },
         honest.deps,
       ),
@@ -258,7 +263,7 @@ describe('Function: metadata-transfer against the registry', () => {
 
   it('import hands the recorded manifest digest to the import DAG', async () => {
     const { deps: d, triggers } = deps({ environment: { ...ENVIRONMENT, Status: 'AVAILABLE' } });
-    await handleTransfer(
+    await handlePauseResumeStep(
       {
         action: 'import',
         ...where,
@@ -270,7 +275,7 @@ describe('Function: metadata-transfer against the registry', () => {
     );
     expect(triggers[0]?.conf.backup).toMatchObject({ manifestSha256: 'c'.repeat(64) });
     const bad = await failure(
-      handleTransfer(
+      handlePauseResumeStep(
         {
           action: 'import',
           ...where,
@@ -288,7 +293,7 @@ describe('Function: metadata-transfer against the registry', () => {
     const { deps: d, store, answers } = deps({ airflowVersion: '3.0.6' });
     const recorded = await committed(store, sanitizeSnapshot(ENVIRONMENT));
     await rewriteManifestActiveDags(store);
-    const result = await handleTransfer(
+    const result = await handlePauseResumeStep(
       {
         action: 'import',
         ...where,

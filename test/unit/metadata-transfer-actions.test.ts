@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { handleTransfer, type TransferDeps } from '../../functions/metadata-transfer/actions.ts';
-import { readTransferConfig } from '../../functions/metadata-transfer/config.ts';
+import {
+  handlePauseResumeStep,
+  type PauseResumeStepDeps,
+} from '../../functions/metadata-transfer/actions.ts';
+import { readPauseResumeStepConfig } from '../../functions/metadata-transfer/config.ts';
 import { createMemoryBackupStore, putJson } from '../../functions/shared/backup/index.ts';
 
 const sha256 = (body: Uint8Array | string) => createHash('sha256').update(body).digest('hex');
@@ -24,7 +27,7 @@ function fakeDeps(options: {
   const sent: Sent[] = [];
   const stores = new Map<string, ReturnType<typeof createMemoryBackupStore>>();
   const triggers: unknown[] = [];
-  const deps: TransferDeps = {
+  const deps: PauseResumeStepDeps = {
     mwaa: {
       send: (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         sent.push({ name: command.constructor.name, input: command.input });
@@ -36,14 +39,14 @@ function fakeDeps(options: {
         if (command.constructor.name === 'CreateEnvironmentCommand' && options.createError)
           throw options.createError;
         return {};
-      }) as TransferDeps['mwaa']['send'],
+      }) as PauseResumeStepDeps['mwaa']['send'],
     },
-    sfn: { send: (async () => ({})) as TransferDeps['sfn']['send'] },
+    sfn: { send: (async () => ({})) as PauseResumeStepDeps['sfn']['send'] },
     ddb: {
       send: (async (command: { input: Record<string, unknown> }) => {
         sent.push({ name: 'Get', input: command.input });
         return { Item: options.item };
-      }) as TransferDeps['ddb']['send'],
+      }) as PauseResumeStepDeps['ddb']['send'],
     },
     airflow: {
       environment: async (name: string) => ({
@@ -66,7 +69,7 @@ function fakeDeps(options: {
     },
     backupBucket: 'backups-bucket',
     environmentsTable: 'environments',
-    log: { info: () => undefined, warn: () => undefined } as unknown as TransferDeps['log'],
+    log: { info: () => undefined, warn: () => undefined } as unknown as PauseResumeStepDeps['log'],
   };
   return { deps, sent, stores, triggers };
 }
@@ -91,22 +94,22 @@ describe('Function: metadata-transfer', () => {
       executionArn: 'arn:aws:states:us-east-1:1:execution:pause:pause-dev-1',
       startTime: '2026-11-26T19:00:00.999Z',
     };
-    const first = await handleTransfer(input, deps);
+    const first = await handlePauseResumeStep(input, deps);
     expect(first).toEqual({ backupId: BACKUP_ID, bucket: 'backups-bucket', prefix: PREFIX });
-    expect(await handleTransfer(input, deps)).toEqual(first);
+    expect(await handlePauseResumeStep(input, deps)).toEqual(first);
   });
 
   it('rejects unknown actions and prefixes outside the environment', async () => {
     const { deps } = fakeDeps({});
-    expect(await nameOf(handleTransfer({ action: 'drop' }, deps))).toBe('ValidationError');
-    expect(await nameOf(handleTransfer('x', deps))).toBe('ValidationError');
+    expect(await nameOf(handlePauseResumeStep({ action: 'drop' }, deps))).toBe('ValidationError');
+    expect(await nameOf(handlePauseResumeStep('x', deps))).toBe('ValidationError');
     expect(
       await nameOf(
-        handleTransfer({ action: 'verify', ...where, prefix: `backups/prod/${BACKUP_ID}/` }, deps),
+        handlePauseResumeStep({ action: 'verify', ...where, prefix: `backups/prod/${BACKUP_ID}/` }, deps),
       ),
     ).toBe('ValidationError');
     expect(
-      await nameOf(handleTransfer({ action: 'verify', ...where, prefix: 'backups/dev/../x/' }, deps)),
+      await nameOf(handlePauseResumeStep({ action: 'verify', ...where, prefix: 'backups/dev/../x/' }, deps)),
     ).toBe('ValidationError');
   });
 
@@ -114,11 +117,11 @@ describe('Function: metadata-transfer', () => {
     const unavailable = fakeDeps({
       environment: { Name: 'dev', Status: 'UPDATING', AirflowVersion: '2.10.3' },
     });
-    expect(await nameOf(handleTransfer({ action: 'snapshot', ...where }, unavailable.deps))).toBe(
+    expect(await nameOf(handlePauseResumeStep({ action: 'snapshot', ...where }, unavailable.deps))).toBe(
       'EnvironmentNotAvailableError',
     );
     const missing = fakeDeps({});
-    expect(await nameOf(handleTransfer({ action: 'snapshot', ...where }, missing.deps))).toBe(
+    expect(await nameOf(handlePauseResumeStep({ action: 'snapshot', ...where }, missing.deps))).toBe(
       'EnvironmentNotAvailableError',
     );
     const ok = fakeDeps({
@@ -131,7 +134,7 @@ describe('Function: metadata-transfer', () => {
         Tags: { 'aws:x': 'y' },
       },
     });
-    const answer = await handleTransfer({ action: 'snapshot', ...where }, ok.deps);
+    const answer = await handlePauseResumeStep({ action: 'snapshot', ...where }, ok.deps);
     const stored = ok.stores.get(`backups-bucket/${PREFIX}`)?.objects.get('environment.json');
     expect(answer).toEqual({
       snapshotKey: `${PREFIX}environment.json`,
@@ -159,7 +162,7 @@ describe('Function: metadata-transfer', () => {
     const store = deps.storeFor('backups-bucket', PREFIX);
     await putJson(store, 'manifest.json', {});
     await putJson(store, 'environment.json', { Name: 'dev', MaxWorkers: 3 });
-    await handleTransfer({ action: 'snapshot', ...where }, deps);
+    await handlePauseResumeStep({ action: 'snapshot', ...where }, deps);
     const kept = stores.get(`backups-bucket/${PREFIX}`)?.objects.get('environment.json');
     expect(JSON.parse(Buffer.from(kept as Uint8Array).toString())).toEqual({ Name: 'dev', MaxWorkers: 3 });
   });
@@ -170,14 +173,16 @@ describe('Function: metadata-transfer', () => {
       Name: 'dev',
       MaxWorkers: 2,
     });
-    expect(await handleTransfer({ action: 'recreate', ...where }, fresh.deps)).toEqual({ created: true });
+    expect(await handlePauseResumeStep({ action: 'recreate', ...where }, fresh.deps)).toEqual({
+      created: true,
+    });
     expect(fresh.sent.find((s) => s.name === 'CreateEnvironmentCommand')?.input).toEqual({
       Name: 'dev',
       MaxWorkers: 2,
     });
 
     const existing = fakeDeps({ environment: { Name: 'dev', Status: 'CREATING' } });
-    expect(await handleTransfer({ action: 'recreate', ...where }, existing.deps)).toEqual({
+    expect(await handlePauseResumeStep({ action: 'recreate', ...where }, existing.deps)).toEqual({
       created: false,
       status: 'CREATING',
     });
@@ -187,11 +192,11 @@ describe('Function: metadata-transfer', () => {
       createError: Object.assign(new Error('bad subnet'), { name: 'ValidationException' }),
     });
     await putJson(refused.deps.storeFor('backups-bucket', PREFIX), 'environment.json', { Name: 'dev' });
-    expect(await nameOf(handleTransfer({ action: 'recreate', ...where }, refused.deps))).toBe(
+    expect(await nameOf(handlePauseResumeStep({ action: 'recreate', ...where }, refused.deps))).toBe(
       'EnvironmentRecreateError',
     );
     const noSnapshot = fakeDeps({});
-    expect(await nameOf(handleTransfer({ action: 'recreate', ...where }, noSnapshot.deps))).toBe(
+    expect(await nameOf(handlePauseResumeStep({ action: 'recreate', ...where }, noSnapshot.deps))).toBe(
       'EnvironmentRecreateError',
     );
   });
@@ -210,7 +215,7 @@ describe('Function: metadata-transfer', () => {
         },
       },
     });
-    expect(await handleTransfer({ action: 'findBackup', environment: 'dev' }, found.deps)).toEqual({
+    expect(await handlePauseResumeStep({ action: 'findBackup', environment: 'dev' }, found.deps)).toEqual({
       bucket: 'b',
       prefix: PREFIX,
       backupId: BACKUP_ID,
@@ -221,7 +226,7 @@ describe('Function: metadata-transfer', () => {
     });
     expect(found.sent[0]?.input).toMatchObject({ TableName: 'environments', Key: { environment: 'dev' } });
     const none = fakeDeps({});
-    expect(await nameOf(handleTransfer({ action: 'findBackup', environment: 'dev' }, none.deps))).toBe(
+    expect(await nameOf(handlePauseResumeStep({ action: 'findBackup', environment: 'dev' }, none.deps))).toBe(
       'NoBackupError',
     );
   });
@@ -233,7 +238,7 @@ describe('Function: metadata-transfer', () => {
         body: { total_entries: request.query?.state === 'running' ? 2 : 3 },
       }),
     });
-    expect(await handleTransfer({ action: 'countRunning', environment: 'dev' }, deps)).toEqual({
+    expect(await handlePauseResumeStep({ action: 'countRunning', environment: 'dev' }, deps)).toEqual({
       running: 5,
     });
   });
@@ -256,13 +261,16 @@ describe('Function: metadata-transfer', () => {
       },
     });
     expect(
-      await handleTransfer({ action: 'countRunning', environment: 'dev', excludeTransferDags: true }, deps),
+      await handlePauseResumeStep(
+        { action: 'countRunning', environment: 'dev', excludeTransferDags: true },
+        deps,
+      ),
     ).toEqual({ running: 100 });
   });
 
   it('on 2.x triggers the export DAG with a run id derived from the backup and the token in conf', async () => {
     const { deps, triggers } = fakeDeps({});
-    const result = await handleTransfer(
+    const result = await handlePauseResumeStep(
       {
         action: 'export',
         ...where,
@@ -293,12 +301,12 @@ describe('Function: metadata-transfer', () => {
   });
 
   it('reads its settings from the environment', () => {
-    expect(readTransferConfig({ BACKUP_BUCKET_NAME: 'b', ENVIRONMENTS_TABLE_NAME: 't' })).toEqual({
+    expect(readPauseResumeStepConfig({ BACKUP_BUCKET_NAME: 'b', ENVIRONMENTS_TABLE_NAME: 't' })).toEqual({
       backupBucket: 'b',
       environmentsTable: 't',
       kmsKeyArn: undefined,
     });
-    expect(() => readTransferConfig({ BACKUP_BUCKET_NAME: 'b' })).toThrow(/ENVIRONMENTS_TABLE_NAME/);
+    expect(() => readPauseResumeStepConfig({ BACKUP_BUCKET_NAME: 'b' })).toThrow(/ENVIRONMENTS_TABLE_NAME/);
   });
 });
 
@@ -319,7 +327,7 @@ describe('Function: metadata-transfer, stale-lock takeover', () => {
           : { status: 200, body: { total_entries: 0, dag_runs: [] } };
       },
     });
-    expect(await handleTransfer({ action: 'runningExports', environment: 'dev' }, deps)).toEqual({
+    expect(await handlePauseResumeStep({ action: 'runningExports', environment: 'dev' }, deps)).toEqual({
       running: 1,
       runIds: [`mwaa_ops_export__${STALE_ID}`],
     });
@@ -328,14 +336,16 @@ describe('Function: metadata-transfer, stale-lock takeover', () => {
       ['/dags/mwaa_ops_export/dagRuns', 'running'],
     ]);
     const noDag = fakeDeps({ rest: () => ({ status: 404, body: {} }) });
-    expect(await handleTransfer({ action: 'runningExports', environment: 'dev' }, noDag.deps)).toEqual({
-      running: 0,
-      runIds: [],
-    });
-    const broken = fakeDeps({ rest: () => ({ status: 503, body: {} }) });
-    expect(await nameOf(handleTransfer({ action: 'runningExports', environment: 'dev' }, broken.deps))).toBe(
-      'EnvironmentNotAvailableError',
+    expect(await handlePauseResumeStep({ action: 'runningExports', environment: 'dev' }, noDag.deps)).toEqual(
+      {
+        running: 0,
+        runIds: [],
+      },
     );
+    const broken = fakeDeps({ rest: () => ({ status: 503, body: {} }) });
+    expect(
+      await nameOf(handlePauseResumeStep({ action: 'runningExports', environment: 'dev' }, broken.deps)),
+    ).toBe('EnvironmentNotAvailableError');
   });
 
   it('inheritActiveDags carries the stopped attempt’s active DAGs into the new backup, merged', async () => {
@@ -352,14 +362,14 @@ describe('Function: metadata-transfer, stale-lock takeover', () => {
       backupId: BACKUP_ID,
       from: { bucket: 'backups-bucket', prefix: STALE, backupId: STALE_ID },
     };
-    expect(await handleTransfer(input, deps)).toEqual({ inherited: 2, activeDags: 3 });
+    expect(await handlePauseResumeStep(input, deps)).toEqual({ inherited: 2, activeDags: 3 });
     const stored = await deps.storeFor('backups-bucket', PREFIX).get('active-dags.json');
     expect(JSON.parse(Buffer.from(stored as Uint8Array).toString())).toEqual({
       activeDags: ['adhoc', 'etl', 'ml'],
       inheritedFrom: STALE_ID,
     });
     // A retried step writes the same record.
-    expect(await handleTransfer(input, deps)).toEqual({ inherited: 2, activeDags: 3 });
+    expect(await handlePauseResumeStep(input, deps)).toEqual({ inherited: 2, activeDags: 3 });
   });
 
   it('inheritActiveDags refuses another environment’s backup and a committed one', async () => {
@@ -367,16 +377,18 @@ describe('Function: metadata-transfer, stale-lock takeover', () => {
     const base = { action: 'inheritActiveDags', ...where, backupId: BACKUP_ID };
     expect(
       await nameOf(
-        handleTransfer(
+        handlePauseResumeStep(
           { ...base, from: { bucket: 'backups-bucket', prefix: `backups/prod/${STALE_ID}/` } },
           deps,
         ),
       ),
     ).toBe('ValidationError');
-    expect(await nameOf(handleTransfer({ ...base, from: 'x' }, deps))).toBe('ValidationError');
+    expect(await nameOf(handlePauseResumeStep({ ...base, from: 'x' }, deps))).toBe('ValidationError');
     await putJson(deps.storeFor('backups-bucket', PREFIX), 'manifest.json', { formatVersion: 1 });
     expect(
-      await nameOf(handleTransfer({ ...base, from: { bucket: 'backups-bucket', prefix: STALE } }, deps)),
+      await nameOf(
+        handlePauseResumeStep({ ...base, from: { bucket: 'backups-bucket', prefix: STALE } }, deps),
+      ),
     ).toBe('ValidationError');
   });
 });

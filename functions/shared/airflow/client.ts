@@ -2,28 +2,31 @@
  * The one Airflow client every function uses.
  *
  * It asks MWAA once per container (and per few minutes) which Airflow version an environment
- * runs, and from that chooses the REST API prefix (/api/v1 on 2.x, /api/v2 on 3.x) and the
- * transport (InvokeRestApi from 2.4.3, the CLI endpoint before). Throttling, 5xx and timeouts
+ * runs, and from that chooses the REST API prefix (/api/v1 on 2.x, /api/v2 on 3.x) and, per
+ * call, the transport: REST through InvokeRestApi (2.4.3 and later, paths up to 64 characters)
+ * or the CLI endpoint (dag-transport.ts). The transports translate operations; this module owns
+ * what is common to both: the environment and pause-state caches, retries, and the trigger's
+ * conflict handling. Throttling, 5xx and timeouts
  * are retried with jittered exponential backoff; nothing else is. Conf values never appear in
  * errors or logs: they may carry secrets.
  */
 import { GetEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
 import pRetry from 'p-retry';
+import { createCliDagTransport } from './cli-dag-transport.ts';
 import type { CliTransport } from './cli-transport.ts';
-import { shellQuote } from './cli-transport.ts';
+import { chooseTransport, MAX_REST_PATH, restPaths } from './dag-transport.ts';
 import {
   AirflowError,
   AirflowRequestError,
   AirflowServerError,
   AirflowThrottledError,
-  DagNotFoundError,
   DagPausedError,
-  DagRunConflictError,
   EnvironmentUnavailableError,
   UnconfirmedConflictError,
 } from './errors.ts';
 import type { RestRequest, RestResponse, RestTransport } from './invoke-rest-api.ts';
 import { logicalDateFor } from './logical-dates.ts';
+import { createRestDagTransport } from './rest-dag-transport.ts';
 import { type ApiVersion, apiVersionFor, supportsInvokeRestApi } from './versions.ts';
 
 export interface EnvironmentInfo {
@@ -89,14 +92,10 @@ export interface AirflowClient {
   reset(): void;
 }
 
-/**
- * InvokeRestApi's `Path` (relative to the API root, e.g. `/dags/x/dagRuns`; MWAA picks /api/v1 or
- * /api/v2) is at most 64 characters. Longer paths (long DAG ids) go through the CLI endpoint.
- */
-export const MAX_REST_PATH = 64;
-
 /** Tries (each with its own logical date) before an unconfirmed conflict is reported. */
 export const MAX_CONFLICT_ATTEMPTS = 4;
+
+export { MAX_REST_PATH };
 
 const DEFAULT_RETRY: RetryOptions = { retries: 3, minTimeoutMs: 200, maxTimeoutMs: 2_000 };
 
@@ -176,130 +175,45 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
     });
   }
 
-  async function cli(name: string, command: string) {
-    return withRetry(name, () => options.cli.run(name, command));
-  }
-
-  const dagPath = (dagId: string) => `/dags/${encodeURIComponent(dagId)}`;
+  const transports = {
+    rest: createRestDagTransport(rest),
+    cli: createCliDagTransport((name, command) => withRetry(name, () => options.cli.run(name, command))),
+  };
 
   async function isPaused(name: string, dagId: string): Promise<boolean> {
     const key = `${name}\u0000${dagId}`;
     const cached = paused.get(key);
     if (cached && cached.expiresAt > now()) return cached.paused;
     const info = await environment(name);
-    let value: boolean;
-    if (info.transport === 'rest' && dagPath(dagId).length <= MAX_REST_PATH) {
-      const response = await rest(name, { method: 'GET', path: dagPath(dagId) });
-      expectOk(name, dagId, response, 'read DAG');
-      value = Boolean((response.body as { is_paused?: unknown }).is_paused);
-    } else {
-      const { stdout } = await cli(name, 'dags list -o json');
-      const dags = parseJsonList(stdout) as Array<{ dag_id?: string; paused?: unknown }> | undefined;
-      const dag = dags?.find((d) => d.dag_id === dagId);
-      if (!dags) throw new AirflowServerError(`Airflow CLI on ${name} returned no DAG list`);
-      if (!dag)
-        throw new DagNotFoundError(`DAG ${dagId} was not found in environment ${name}`, {
-          context: { dagId },
-        });
-      value = dag.paused === true || dag.paused === 'True' || dag.paused === 'true';
-    }
+    const value = await chooseTransport(info, restPaths.dag(dagId), transports).isPaused(info, dagId);
     paused.set(key, { paused: value, expiresAt: now() + pausedTtl });
     return value;
   }
 
   async function setPaused(name: string, dagId: string, value: boolean): Promise<void> {
     const info = await environment(name);
-    if (info.transport === 'rest' && dagPath(dagId).length <= MAX_REST_PATH) {
-      const response = await rest(name, {
-        method: 'PATCH',
-        path: dagPath(dagId),
-        query: { update_mask: 'is_paused' },
-        body: { is_paused: value },
-      });
-      expectOk(name, dagId, response, value ? 'pause DAG' : 'unpause DAG');
-    } else {
-      await cli(name, `dags ${value ? 'pause' : 'unpause'} ${shellQuote(dagId)}`);
-    }
+    await chooseTransport(info, restPaths.dag(dagId), transports).setPaused(info, dagId, value);
     paused.set(`${name}\u0000${dagId}`, { paused: value, expiresAt: now() + pausedTtl });
   }
 
-  /**
-   * Ask Airflow to create the run once. `conflict` means Airflow answered 409 (or the CLI's
-   * DagRunAlreadyExists): an existing run holds our run id, *or* (Airflow 2) our logical date.
-   */
-  async function createRun(
-    info: EnvironmentInfo,
-    request: TriggerRequest,
-    logicalDate: string | undefined,
-  ): Promise<'created' | 'conflict'> {
-    const name = info.name;
-    const runsPath = `${dagPath(request.dagId)}/dagRuns`;
-    if (info.transport === 'rest' && runsPath.length <= MAX_REST_PATH) {
-      const body: Record<string, unknown> = { dag_run_id: request.runId, conf: request.conf };
-      // Airflow 3 requires logical_date in the request (null: no logical date, so no clash on it).
-      body.logical_date = info.apiVersion === 'v2' ? null : logicalDate;
-      if (request.note !== undefined) body.note = request.note;
-      const response = await rest(name, { method: 'POST', path: runsPath, body });
-      if (response.status === 409) return 'conflict';
-      expectOk(name, request.dagId, response, 'trigger DAG run');
-      return 'created';
-    }
-    const command = [
-      'dags trigger',
-      shellQuote(request.dagId),
-      '-r',
-      shellQuote(request.runId),
-      '-c',
-      shellQuote(JSON.stringify(request.conf)),
-      // The CLI zeroes microseconds unless told not to, which would undo the distinct date.
-      ...(logicalDate === undefined ? [] : ['-e', shellQuote(logicalDate), '--no-replace-microseconds']),
-      '-o json',
-    ].join(' ');
-    const { stdout, stderr } = await cli(name, command);
-    const runs = parseJsonList(stdout) as Array<{ dag_run_id?: string; run_id?: string }> | undefined;
-    if (runs?.some((run) => (run.dag_run_id ?? run.run_id) === request.runId)) return 'created';
-    if (/DagRunAlreadyExists|already exists/i.test(stderr)) return 'conflict';
-    if (/DagNotFound|could not be found|not found/i.test(stderr)) {
-      throw new DagNotFoundError(`DAG ${request.dagId} was not found in environment ${name}`, {
-        context: { dagId: request.dagId },
-      });
-    }
-    throw new AirflowRequestError(
-      `Airflow CLI on ${name} did not trigger ${request.dagId}: ${lastLine(stderr) || 'no run in the output'}`,
-      { context: { dagId: request.dagId } },
-    );
+  /** Through InvokeRestApi when the runs path fits its 64 characters, otherwise the CLI endpoint. */
+  function createRun(info: EnvironmentInfo, request: TriggerRequest, logicalDate: string | undefined) {
+    const { dagId, runId, conf, note } = request;
+    return chooseTransport(info, restPaths.runs(dagId), transports).createRun(info, {
+      dagId,
+      runId,
+      conf,
+      logicalDate,
+      ...(note === undefined ? {} : { note }),
+    });
   }
 
   /**
-   * Whether a run with this id exists: the only proof that a conflict is our own earlier trigger.
-   * Through InvokeRestApi when the run's path fits its 64 characters, otherwise through the CLI
-   * endpoint (`dags list-runs`), never by trusting the conflict.
+   * Whether our run exists, through whichever transport can address the run (a long id only
+   * through the CLI's `dags list-runs`); never decided by trusting the conflict.
    */
-  async function runExists(info: EnvironmentInfo, dagId: string, runId: string): Promise<boolean> {
-    const name = info.name;
-    const runPath = `${dagPath(dagId)}/dagRuns/${encodeURIComponent(runId)}`;
-    if (info.transport === 'rest' && runPath.length <= MAX_REST_PATH) {
-      const response = await rest(name, { method: 'GET', path: runPath });
-      if (response.status === 200) return true;
-      if (response.status === 404) return false;
-      expectOk(name, dagId, response, 'read DAG run of');
-      return false;
-    }
-    // Airflow 2 names the DAG with -d; Airflow 3 takes it as the positional argument.
-    const dag = shellQuote(dagId);
-    const command =
-      info.apiVersion === 'v2' ? `dags list-runs ${dag} -o json` : `dags list-runs -d ${dag} -o json`;
-    const { stdout, stderr } = await cli(name, command);
-    const runs = parseJsonList(stdout) as Array<{ run_id?: string; dag_run_id?: string }> | undefined;
-    if (runs) return runs.some((run) => (run.run_id ?? run.dag_run_id) === runId);
-    if (/does not exist|not found/i.test(stderr)) {
-      throw new DagNotFoundError(`DAG ${dagId} was not found in environment ${name}`, { context: { dagId } });
-    }
-    // No parseable answer is no proof either way: let the caller retry the whole trigger.
-    throw new AirflowServerError(
-      `Airflow CLI on ${name} could not list the runs of ${dagId} to confirm run ${runId}: ${lastLine(stderr) || 'no output'}`,
-      { context: { dagId } },
-    );
+  function runExists(info: EnvironmentInfo, dagId: string, runId: string) {
+    return chooseTransport(info, restPaths.run(dagId, runId), transports).runExists(info, dagId, runId);
   }
 
   async function triggerDagRun(name: string, request: TriggerRequest): Promise<TriggerResult> {
@@ -349,30 +263,6 @@ export function createAirflowClient(options: AirflowClientOptions): AirflowClien
   };
 }
 
-function expectOk(environment: string, dagId: string, response: RestResponse, action: string): void {
-  if (response.status >= 200 && response.status < 300) return;
-  const problem = (response.body ?? {}) as { title?: unknown; detail?: unknown };
-  const title = typeof problem.title === 'string' ? problem.title : `HTTP ${response.status}`;
-  const context = { environment, dagId, status: response.status };
-  if (response.status === 404) {
-    throw new DagNotFoundError(`DAG ${dagId} was not found in environment ${environment}`, {
-      status: 404,
-      context,
-    });
-  }
-  if (response.status === 409) {
-    throw new DagRunConflictError(`Could not ${action} ${dagId} on ${environment}: conflict`, {
-      status: 409,
-      context,
-    });
-  }
-  // Airflow's detail can quote the request (and so conf values); report only its title.
-  throw new AirflowRequestError(`Airflow on ${environment} refused to ${action} ${dagId}: ${title}`, {
-    status: response.status,
-    context,
-  });
-}
-
 function fromMwaaError(environment: string, error: unknown): Error {
   const name = (error as { name?: string }).name ?? 'Error';
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -388,33 +278,4 @@ function fromMwaaError(environment: string, error: unknown): Error {
   if ((status ?? 0) >= 500 || name === 'InternalServerException')
     return new AirflowServerError(message, { cause: error, status });
   return new AirflowRequestError(message, { cause: error, status });
-}
-
-/** The Airflow CLI prints warnings before its JSON: take the last line that parses as a list. */
-function parseJsonList(stdout: string): unknown[] | undefined {
-  const lines = stdout.split('\n').map((line) => line.trim());
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const line = lines[i] ?? '';
-    if (!line.startsWith('[')) continue;
-    try {
-      const value = JSON.parse(line);
-      if (Array.isArray(value)) return value;
-    } catch {
-      // not this line
-    }
-  }
-  try {
-    const value = JSON.parse(stdout);
-    return Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function lastLine(text: string): string {
-  const lines = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  return (lines.at(-1) ?? '').slice(0, 300);
 }
