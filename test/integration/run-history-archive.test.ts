@@ -123,6 +123,8 @@ describe('Run-history archive on the local cloud', () => {
     const states = statesEntered(paused.history);
     expect(states.slice(states.indexOf('RecordPaused'))).toEqual([
       'RecordPaused',
+      'StampPausedHistory',
+      'RecordPausedHistory',
       'ArchiveRunHistory',
       'Paused',
     ]);
@@ -204,6 +206,8 @@ describe('Run-history archive on the local cloud', () => {
     const states = statesEntered(paused.history);
     expect(states.slice(states.indexOf('RecordPaused'))).toEqual([
       'RecordPaused',
+      'StampPausedHistory',
+      'RecordPausedHistory',
       'ArchiveRunHistory',
       'NotifyArchiveFailed',
       'Paused',
