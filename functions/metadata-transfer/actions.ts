@@ -57,6 +57,7 @@ import {
 } from './errors.ts';
 import { backupLocation as location } from './location.ts';
 import { exportThroughRest, importThroughRest } from './rest-transfer.ts';
+import { readSecretsThroughTask, type SecretsTaskDeps } from './secrets-task.ts';
 import { inheritActiveDags, runningExports } from './takeover.ts';
 
 export interface TransferDeps {
@@ -72,6 +73,8 @@ export interface TransferDeps {
   kmsKeyArn?: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
+  /** How the Airflow 3 export polls its secrets task (tests shorten it). */
+  secretsPolling?: Pick<SecretsTaskDeps, 'sleep' | 'pollIntervalMs' | 'maxPolls'>;
 }
 
 async function getEnvironment(deps: TransferDeps, name: string) {
@@ -260,6 +263,22 @@ export async function exportBackup(input: Input, deps: TransferDeps) {
         airflow: deps.airflow,
         heartbeat: heartbeatOf(deps, task.taskToken),
         ...(deps.now ? { now: deps.now } : {}),
+        secrets: (request) =>
+          readSecretsThroughTask(
+            {
+              airflow: deps.airflow,
+              heartbeat: heartbeatOf(deps, task.taskToken),
+              ...(deps.secretsPolling ?? {}),
+            },
+            task.store,
+            {
+              environment: task.environment,
+              backupId: task.backupId,
+              bucket: deps.backupBucket,
+              ...(deps.kmsKeyArn ? { kmsKeyId: deps.kmsKeyArn } : {}),
+            },
+            request,
+          ),
       },
       task.store,
       {
