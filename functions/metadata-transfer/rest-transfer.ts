@@ -317,9 +317,10 @@ interface SyncedCollection {
   /** An id Airflow refuses to delete; left in place when the backup lacks it. */
   undeletable?: string;
   /**
-   * Fields Airflow lets a PATCH of `undeletable` change. Airflow 3 answers 400 to any other
-   * update of default_pool and reads `update_mask` as a repeated parameter, which InvokeRestApi's
-   * query map cannot repeat: one PATCH per field.
+   * Fields Airflow 3 lets a PATCH of `undeletable` change. Airflow 3.0 answers 400 to any other
+   * update of default_pool (its description cannot be restored through the API) and reads
+   * `update_mask` as a repeated parameter, which InvokeRestApi's query map cannot repeat: after a
+   * refused full PATCH, one PATCH per field.
    */
   undeletableFields?: string[];
 }
@@ -341,6 +342,11 @@ async function syncCollection(
   );
   for (const { id, body } of wanted) {
     if (existing.has(id) && id === spec.undeletable && spec.undeletableFields) {
+      const full = await rest(environment, { method: 'PATCH', path: itemPath(collection, id), body });
+      if (full.status !== 400) {
+        expect2xx(full, `restore ${label} ${id}`);
+        continue;
+      }
       for (const field of spec.undeletableFields) {
         const response = await rest(environment, {
           method: 'PATCH',
