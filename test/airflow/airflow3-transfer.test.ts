@@ -273,6 +273,8 @@ describe(`Airflow ${VERSION} pause/resume through the REST API and the Task SDK`
     });
 
     // No secret in anything the source wrote outside the backup: task logs, component logs.
+    // The check reads what the secrets task really logged (its task log exists).
+    expect(sourceLogs.filter((path) => path.includes('export_connection_secrets')).length).toBeGreaterThan(0);
     const leaks = sourceLogs.filter((path) =>
       SECRETS.some((secret) => readFileSync(path, 'utf8').includes(secret)),
     );
