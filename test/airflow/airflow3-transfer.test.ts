@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { exportThroughRest, importThroughRest } from '../../functions/metadata-transfer/rest-transfer.ts';
-import { readSecretsThroughTask } from '../../functions/metadata-transfer/secrets-task.ts';
+import { readSecretsThroughTask, secretsRunId } from '../../functions/metadata-transfer/secrets-task.ts';
 import { backupPrefix } from '../../functions/shared/backup/location.ts';
 import { createS3BackupStore } from '../../functions/shared/backup/store.ts';
 import { root } from '../../scripts/esbuild-options.ts';
@@ -224,6 +224,14 @@ describe(`Airflow ${VERSION} pause/resume through the REST API and the Task SDK`
       connection: 2,
       slot_pool: 2,
     });
+    // The task's own output (its XCom) is a count and a digest, no value.
+    const xcom = await api.rest(ENVIRONMENT, {
+      method: 'GET',
+      path: `/dags/mwaa_ops_export_secrets/dagRuns/${encodeURIComponent(secretsRunId(BACKUP_ID))}/taskInstances/export_connection_secrets/xcomEntries/return_value`,
+    });
+    expect(xcom.status).toBe(200);
+    expect(JSON.stringify(xcom.body)).toContain('sha256');
+    expect(SECRETS.filter((secret) => JSON.stringify(xcom.body).includes(secret))).toEqual([]);
     const sourceLogs = filesUnder(source.home).filter(
       (path) => /\.(log|json)$/.test(path) || path.includes('/logs/'),
     );
