@@ -48,6 +48,7 @@ import { EnvironmentNotAvailableError, NoBackupError, TransferDagMissingError } 
 import { backupLocation as location } from './location.ts';
 import { existingEnvironment } from './mwaa-environment.ts';
 import { exportThroughRest, importThroughRest } from './rest-transfer.ts';
+import { readSecretsThroughTask, type SecretsTaskDeps } from './secrets-task.ts';
 import { isRecord, optionalDigest, SHA256 } from './step-input.ts';
 import { inheritActiveDags, runningExports } from './takeover.ts';
 
@@ -64,6 +65,8 @@ export interface PauseResumeStepDeps {
   kmsKeyArn?: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
+  /** How the Airflow 3 export polls its secrets task (tests shorten it). */
+  secretsPolling?: Pick<SecretsTaskDeps, 'sleep' | 'pollIntervalMs' | 'maxPolls'>;
 }
 
 const majorOf = (version: string) => parseVersion(version)[0];
@@ -248,6 +251,22 @@ export async function exportBackup(input: Input, deps: PauseResumeStepDeps) {
         airflow: deps.airflow,
         heartbeat: heartbeatOf(deps, task.taskToken),
         ...(deps.now ? { now: deps.now } : {}),
+        secrets: (request) =>
+          readSecretsThroughTask(
+            {
+              airflow: deps.airflow,
+              heartbeat: heartbeatOf(deps, task.taskToken),
+              ...(deps.secretsPolling ?? {}),
+            },
+            task.store,
+            {
+              environment: task.environment,
+              backupId: task.backupId,
+              bucket: deps.backupBucket,
+              ...(deps.kmsKeyArn ? { kmsKeyId: deps.kmsKeyArn } : {}),
+            },
+            request,
+          ),
       },
       task.store,
       {

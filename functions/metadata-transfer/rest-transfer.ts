@@ -30,6 +30,7 @@ import {
   writeTableFile,
 } from '../shared/backup/index.ts';
 import { DagsNotParsedError, RestoreCountMismatchError, SecretsNotExportableError } from './errors.ts';
+import type { Secrets, SecretsRequest } from './secrets-task.ts';
 
 /** What Airflow 3's API prints in place of a secret. */
 const MASK = '***';
@@ -40,6 +41,11 @@ export interface RestTransferDeps {
   /** SendTaskHeartbeat; called between resources. */
   heartbeat: () => Promise<void>;
   now?: () => Date;
+  /**
+   * Reads what the REST API masks through a task (secrets-task.ts). Without it a masked secret
+   * is refused (SecretsNotExportableError), as before.
+   */
+  secrets?: (request: SecretsRequest) => Promise<Secrets>;
 }
 
 export interface TransferTarget {
@@ -169,16 +175,24 @@ export async function exportThroughRest(
 
     const variables = await listAll(deps, environment, '/variables', 'variables');
     const connections = await listAll(deps, environment, '/connections', 'connections');
-    const problems = [
-      ...variables.filter((v) => masked(v.value)).map((v) => `variable ${String(v.key)}`),
-      ...connections
+    const request: SecretsRequest = {
+      variableKeys: variables.filter((v) => masked(v.value)).map((v) => String(v.key)),
+      connectionIds: connections
         .filter((c) => masked(c.password) || masked(c.extra))
-        .map((c) => `connection ${String(c.connection_id)}`),
-    ];
-    if (problems.length) {
-      throw new SecretsNotExportableError(
-        `Airflow ${target.airflowVersion} masks secrets in its REST API, so these cannot be backed up: ${problems.join(', ')}. Keep them in a secrets backend (e.g. Secrets Manager) or remove them before pausing.`,
-      );
+        .map((c) => String(c.connection_id)),
+    };
+    if (request.variableKeys.length + request.connectionIds.length > 0) {
+      if (!deps.secrets) {
+        const problems = [
+          ...request.variableKeys.map((key) => `variable ${key}`),
+          ...request.connectionIds.map((id) => `connection ${id}`),
+        ];
+        throw new SecretsNotExportableError(
+          `Airflow ${target.airflowVersion} masks secrets in its REST API, so these cannot be backed up: ${problems.join(', ')}. Keep them in a secrets backend (e.g. Secrets Manager) or remove them before pausing.`,
+        );
+      }
+      unmask(variables, connections, await deps.secrets(request));
+      await deps.heartbeat();
     }
     const pools = await listAll(deps, environment, '/pools', 'pools');
     const runs = await listAll(deps, environment, '/dags/~/dagRuns', 'dag_runs', { order_by: 'id' });
@@ -246,6 +260,41 @@ export async function exportThroughRest(
   }
 }
 
+/** Fields a task and the REST API both show in clear: equal unless a secrets backend shadows the row. */
+const CLEAR_FIELDS = ['conn_type', 'host', 'schema', 'login', 'port'] as const;
+
+/**
+ * Put the task's values in place of the API's `***`, in place. A connection the task sees with
+ * other clear fields than the API lists is shadowed by a secrets backend (tasks read backends
+ * first): the database row's secret cannot be read then, so the export refuses.
+ */
+function unmask(
+  variables: Record<string, unknown>[],
+  connections: Record<string, unknown>[],
+  secrets: Secrets,
+) {
+  for (const variable of variables) {
+    const value = secrets.variables.get(String(variable.key));
+    if (value !== undefined) variable.value = value;
+  }
+  const shadowed: string[] = [];
+  for (const connection of connections) {
+    const full = secrets.connections.get(String(connection.connection_id));
+    if (!full) continue;
+    if (CLEAR_FIELDS.some((field) => (full[field] ?? null) !== (connection[field] ?? null))) {
+      shadowed.push(String(connection.connection_id));
+      continue;
+    }
+    connection.password = full.password;
+    connection.extra = full.extra;
+  }
+  if (shadowed.length) {
+    throw new SecretsNotExportableError(
+      `These connections are also defined in a secrets backend, which tasks read first, so the secret stored in Airflow cannot be read: ${shadowed.join(', ')}. Remove the duplicate (backend or Airflow) before pausing.`,
+    );
+  }
+}
+
 function byKey(...keys: string[]) {
   return (a: Row, b: Row) => {
     for (const key of keys) {
@@ -267,6 +316,13 @@ interface SyncedCollection {
   label: string;
   /** An id Airflow refuses to delete; left in place when the backup lacks it. */
   undeletable?: string;
+  /**
+   * Fields Airflow 3 lets a PATCH of `undeletable` change. Airflow 3.0 answers 400 to any other
+   * update of default_pool (its description cannot be restored through the API) and reads
+   * `update_mask` as a repeated parameter, which InvokeRestApi's query map cannot repeat: after a
+   * refused full PATCH, one PATCH per field.
+   */
+  undeletableFields?: string[];
 }
 
 /**
@@ -285,6 +341,23 @@ async function syncCollection(
     (await listAll(deps, environment, `/${collection}`, collection)).map((item) => String(item[idField])),
   );
   for (const { id, body } of wanted) {
+    if (existing.has(id) && id === spec.undeletable && spec.undeletableFields) {
+      const full = await rest(environment, { method: 'PATCH', path: itemPath(collection, id), body });
+      if (full.status !== 400) {
+        expect2xx(full, `restore ${label} ${id}`);
+        continue;
+      }
+      for (const field of spec.undeletableFields) {
+        const response = await rest(environment, {
+          method: 'PATCH',
+          path: itemPath(collection, id),
+          query: { update_mask: field },
+          body: { [field]: body[field] },
+        });
+        expect2xx(response, `restore ${label} ${id} (${field})`);
+      }
+      continue;
+    }
     const response = existing.has(id)
       ? await rest(environment, { method: 'PATCH', path: itemPath(collection, id), body })
       : await rest(environment, { method: 'POST', path: `/${collection}`, body });
@@ -344,7 +417,13 @@ export async function importThroughRest(
     deps,
     environment,
     // default_pool cannot be deleted; it is updated in place when the backup holds it.
-    { collection: 'pools', idField: 'name', label: 'pool', undeletable: 'default_pool' },
+    {
+      collection: 'pools',
+      idField: 'name',
+      label: 'pool',
+      undeletable: 'default_pool',
+      undeletableFields: ['slots', 'include_deferred'],
+    },
     read('slot_pool').map((p) => ({
       id: String(p.pool),
       body: {

@@ -12,7 +12,10 @@ export const ACTIVE_DAGS_FILE = 'active-dags.json';
 export const EXPORT_DAG_ID = 'mwaa_ops_export';
 export const IMPORT_DAG_ID = 'mwaa_ops_import';
 /** DAGs the backup never pauses or carries: the transfer DAGs themselves. */
-export const isTransferDag = (dagId: string) => dagId === EXPORT_DAG_ID || dagId === IMPORT_DAG_ID;
+/** Airflow 3.x only: reads the secrets the REST API masks (functions/metadata-transfer/secrets-task.ts). */
+export const SECRETS_DAG_ID = 'mwaa_ops_export_secrets';
+export const isTransferDag = (dagId: string) =>
+  dagId === EXPORT_DAG_ID || dagId === IMPORT_DAG_ID || dagId === SECRETS_DAG_ID;
 
 /** The execution's own name (last ARN segment) reduced to `[A-Za-z0-9-]`, at most 40 characters. */
 export function executionId(executionArn: string): string {
