@@ -92,7 +92,7 @@ def test_manifest_validation_refuses_other_versions_and_missing_mandatory_tables
     validate_manifest(base, "dev", "x")
     traversal = {**base["tables"], "../../etc/x": {"rows": 0, "columns": [], "file": "tables/x.jsonl.gz"}}
     bad_column = {**base["tables"], "log": {"rows": 0, "columns": ['id"; DROP TABLE log; --'], "file": "tables/log.jsonl.gz"}}
-    for broken in ({**base, "formatVersion": 2}, {**base, "kind": "rest"}, {**base, "environment": "prod"},
+    for broken in ({**base, "formatVersion": 3}, {**base, "kind": "rest"}, {**base, "environment": "prod"},
                    {**base, "tables": {"variable": base["tables"]["variable"]}}, {**base, "tables": traversal},
                    {**base, "tables": bad_column}):
         with pytest.raises(BackupIncompatible):
