@@ -115,11 +115,13 @@ def copy_out(cursor: Any, select_sql: str, out: IO[bytes], params: Any = None) -
     return writer
 
 
-def copy_in(cursor: Any, table: str, columns: List[str], path: str, read_bytes: int) -> None:
-    """Stream a gzip COPY text file into ``table`` (``columns`` in file order), ``read_bytes`` at a time."""
+def copy_in(cursor: Any, table: str, columns: List[str], path: str, read_bytes: int) -> int:
+    """Stream a gzip COPY text file into ``table`` (``columns`` in file order), ``read_bytes`` at a
+    time; returns the rows COPY reports (-1 when the driver does not say)."""
     quoted = ", ".join(quote(col) for col in columns)
     with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
         cursor.copy_expert(f"COPY {quote(table)} ({quoted}) FROM STDIN", stream, size=read_bytes)
+    return cursor.rowcount
 
 
 _UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}

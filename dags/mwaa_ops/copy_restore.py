@@ -91,10 +91,14 @@ class CopyImporter:
         staged_columns = ", ".join(f"{quote(col)} text" for col in backup_columns)
         self._run(f"CREATE TEMP TABLE {stage} ({_ORD} bigserial, {staged_columns}, "
                   f"{_SKIP} boolean NOT NULL DEFAULT false, {_REUSED} bigint) ON COMMIT DROP")
-        copy_in(self.cursor, f"mwaa_ops_s_{name}", backup_columns, path, self.read_bytes)
-        self._run(f"ANALYZE {stage}")
+        rows = copy_in(self.cursor, f"mwaa_ops_s_{name}", backup_columns, path, self.read_bytes)
+        if rows < 0:  # a driver that does not report COPY's row count
+            rows = self._scalar(f"SELECT count(*) FROM {stage}")
+        if name in self.referenced or name == "dag_run":
+            # Statistics for the tables later statements look rows up in (maps, the run states);
+            # the big per-run tables are only scanned, so they skip it.
+            self._run(f"ANALYZE {stage}")
         self._staged.add(name)
-        rows = self._scalar(f"SELECT count(*) FROM {stage}")
 
         def value(col: str) -> str:
             """A staged column as the target's type (references: still the backup's ids)."""
@@ -155,16 +159,21 @@ class CopyImporter:
             self._run(f"UPDATE {stage} s SET {_REUSED} = (SELECT min(t.{quote(generated)}) FROM {quote(name)} t "
                       f"WHERE {match}) WHERE NOT s.{_SKIP}")
 
-        # 5. generated keys, in file order
+        # 5. generated keys, in file order (the sequence resolved once: per row it costs a catalog lookup)
         mapped = generated is not None and name in self.referenced
+        sequence = None
+        if generated is not None:
+            sequence = self._scalar("SELECT pg_get_serial_sequence(%s, %s)", (quote(name), generated))
+            if sequence is None:
+                raise BackupIncompatible(f"{name}.{generated} has no sequence in the target, so it cannot be generated")
+        next_id = f"nextval('{sequence}'::regclass)" if sequence else ""
         if mapped:
             self._run(f"INSERT INTO {_map(name)} (old, new) SELECT s.{quote(generated)}::bigint, s.{_REUSED} "
                       f"FROM {stage} s WHERE NOT s.{_SKIP} AND s.{_REUSED} IS NOT NULL")
             self._run(
-                f"INSERT INTO {_map(name)} (old, new) SELECT q.old, nextval(pg_get_serial_sequence(%s, %s)) FROM "
+                f"INSERT INTO {_map(name)} (old, new) SELECT q.old, {next_id} FROM "
                 f"(SELECT s.{quote(generated)}::bigint AS old FROM {stage} s WHERE NOT s.{_SKIP} "
-                f"AND s.{_REUSED} IS NULL ORDER BY s.{_ORD}) q",
-                (quote(name), generated))
+                f"AND s.{_REUSED} IS NULL ORDER BY s.{_ORD}) q")
 
         # 6. the rows
         select = []
@@ -175,7 +184,7 @@ class CopyImporter:
                     select.append("g.new")
                     joins.append(f"JOIN {_map(name)} g ON g.old = s.{quote(col)}::bigint")
                 else:
-                    select.append(f"nextval(pg_get_serial_sequence('{quote(name)}', '{generated}'))")
+                    select.append(next_id)
             elif col in references:
                 alias = f"r{len(joins)}"
                 select.append(f"{alias}.new")
@@ -183,8 +192,11 @@ class CopyImporter:
             else:
                 select.append(value(col))
         insert_columns = ", ".join(quote(col) for col in columns)
+        # File order matters only where new keys are drawn in the SELECT itself (ids follow the
+        # file's order, as in v1); elsewhere the sort would cost time and change nothing.
+        order = f" ORDER BY s.{_ORD}" if generated is not None and not mapped else ""
         self._run(f"INSERT INTO {quote(name)} ({insert_columns}) SELECT {', '.join(select)} FROM {stage} s "
-                  f"{' '.join(joins)} WHERE NOT s.{_SKIP} AND s.{_REUSED} IS NULL ORDER BY s.{_ORD}")
+                  f"{' '.join(joins)} WHERE NOT s.{_SKIP} AND s.{_REUSED} IS NULL{order}")
         return rows, conflicts
 
     def _reset_orphans(self, stage: str, columns: List[str]) -> int:
