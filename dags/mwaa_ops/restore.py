@@ -254,6 +254,8 @@ class _Importer:
                 else:
                     self._history(name, entry, columns, types, iter_table_file_sized(handle), spec)
             self.beat.beat()
+        if self._copy is not None:
+            self._copy.close()
 
     def _secret(self, name: str, rows: List[Dict[str, Any]]) -> None:
         if name == "variable":
