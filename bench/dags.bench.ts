@@ -1,7 +1,7 @@
 /**
  * Benchmark `dags`: export/import throughput of the Airflow 2.x DAGs' package (dags/mwaa_ops)
  * on a PostgreSQL 15 database with 200,000 task instances and matching runs, logs and XComs,
- * next to raw `COPY … TO/FROM` of the same tables on the same server. The measuring is done by
+ * in backup format v2 and, as the baseline, v1, next to raw `COPY … TO/FROM` of the same tables on the same server. The measuring is done by
  * `bench/dags_throughput.py` (in the airflow-2.11.0 venv, see scripts/python-env.ts, on the
  * postgresql package, like `npm run test:python`); this module runs it and renders its result.
  * BENCH_DAGS_TASK_INSTANCES scales the database.
@@ -28,8 +28,15 @@ interface Phase {
 export interface DagsThroughput {
   readonly rows: Record<string, number>;
   readonly totalRows: number;
+  /** The format `export` / `import` wrote and read (2); `v1` is the baseline on the same data. */
+  readonly formatVersion: number;
   readonly export: Phase;
   readonly import: Phase;
+  readonly v1: {
+    readonly export: Phase;
+    readonly import: Phase;
+    readonly ratio: { readonly exportVsCopyTo: number; readonly importVsCopyFrom: number };
+  };
   readonly copyTo: Phase;
   readonly copyFrom: Phase;
   readonly ratio: { readonly exportVsCopyTo: number; readonly importVsCopyFrom: number };
@@ -74,16 +81,28 @@ export async function runBench(): Promise<BenchResult> {
         columns: ['operation', 'time', 'throughput', 'vs COPY', 'file size'],
         rows: [
           row(
-            'export (dags/mwaa_ops)',
+            'export, format v2 (dags/mwaa_ops)',
             result.export,
             `${result.ratio.exportVsCopyTo.toFixed(1)}×`,
             result.export.backupBytes,
           ),
+          row(
+            'export, format v1 (baseline)',
+            result.v1.export,
+            `${result.v1.ratio.exportVsCopyTo.toFixed(1)}×`,
+            result.v1.export.backupBytes,
+          ),
           row('COPY … TO STDOUT', result.copyTo, '1.0×', result.copyTo.bytes),
           row(
-            'import (dags/mwaa_ops)',
+            'import, format v2 (dags/mwaa_ops)',
             result.import,
             `${result.ratio.importVsCopyFrom.toFixed(1)}×`,
+            undefined,
+          ),
+          row(
+            'import, format v1 (baseline)',
+            result.v1.import,
+            `${result.v1.ratio.importVsCopyFrom.toFixed(1)}×`,
             undefined,
           ),
           row('COPY … FROM STDIN', result.copyFrom, '1.0×', undefined),

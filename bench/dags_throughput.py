@@ -4,8 +4,10 @@
 A throwaway PostgreSQL 15 server (the test harness's) gets the Airflow 2.10.3 schema and
 N task instances (default 200,000) with matching runs (N/10), audit-log rows (N) and XComs (N/10).
 Then, on the same server:
-- export: ``export_backup`` (server-side cursors → gzip JSON Lines → SHA-256 → object store);
-- import: ``import_backup`` into an empty schema (checksums, id remapping, one transaction);
+- export: ``export_backup`` in format v2 (COPY TO → gzip → SHA-256 → object store), then in
+  format v1 (server-side cursors → gzip JSON Lines), the baseline, on the same data;
+- import: ``import_backup`` of each into an empty schema (checksums, id remapping, one transaction;
+  v2 through staging tables and set-based SQL);
 - the physical reference: ``COPY (SELECT … ORDER BY pk) TO STDOUT`` of the same tables into
   local files, and ``COPY … FROM STDIN`` of those files into an empty schema.
 The object store is a local directory behind the boto3 calls the code makes, so both sides
@@ -175,24 +177,33 @@ def main() -> int:
         log(f"seeded {counts} in {time.perf_counter() - started:.1f}s")
         total_rows = sum(counts.values())
 
-        backup_id = "20261126T190000Z-bench"
-        raw_conf = {"backup": {"bucket": "bench", "prefix": f"backups/bench/{backup_id}/", "backupId": backup_id},
-                    "environment": "bench", "execution_arn": "arn:aws:states:::execution:bench:1"}
-        conf = parse_conf(raw_conf)
-        store = BackupStore(DirectoryS3(os.path.join(work, "s3")), "bench", conf.prefix, sse=False)
         secrets = SqlSecrets()
-
-        started = time.perf_counter()
-        export_backup(engine=source, store=store, secrets=secrets, conf=conf, airflow_version=VERSION, workdir=work)
-        export_s = time.perf_counter() - started
-        backup_bytes = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(work, "s3")) for f in fs)
-        log(f"export {export_s:.2f}s")
-
-        target = schema_engine(server, admin, "target")
-        started = time.perf_counter()
-        import_backup(engine=target, store=store, secrets=secrets, conf=conf, workdir=work)
-        import_s = time.perf_counter() - started
-        log(f"import {import_s:.2f}s")
+        phases = {}
+        for version in (2, 1):  # the format this code writes, and v1 (the baseline) beside it
+            backup_id = f"20261126T190000Z-bench-v{version}"
+            raw_conf = {"backup": {"bucket": "bench", "prefix": f"backups/bench/{backup_id}/", "backupId": backup_id},
+                        "environment": "bench", "execution_arn": f"arn:aws:states:::execution:bench:v{version}"}
+            conf = parse_conf(raw_conf)
+            store_root = os.path.join(work, f"s3-v{version}")
+            store = BackupStore(DirectoryS3(store_root), "bench", conf.prefix, sse=False)
+            with source.begin() as conn:  # each export pauses what it finds active: start from the same state
+                conn.execute(sa.text("UPDATE dag SET is_paused = false"))
+            started = time.perf_counter()
+            export_backup(engine=source, store=store, secrets=secrets, conf=conf, airflow_version=VERSION, workdir=work,
+                          format_version=version)
+            export_s = time.perf_counter() - started
+            backup_bytes = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(store_root) for f in fs)
+            log(f"v{version} export {export_s:.2f}s")
+            target = schema_engine(server, admin, f"target_v{version}")
+            started = time.perf_counter()
+            import_backup(engine=target, store=store, secrets=secrets, conf=conf, workdir=work)
+            import_s = time.perf_counter() - started
+            log(f"v{version} import {import_s:.2f}s")
+            target.dispose()
+            phases[version] = {
+                "export": {"seconds": export_s, "rowsPerSecond": total_rows / export_s, "backupBytes": backup_bytes},
+                "import": {"seconds": import_s, "rowsPerSecond": total_rows / import_s},
+            }
 
         copy_dir = os.path.join(work, "copy")
         os.makedirs(copy_dir)
@@ -203,7 +214,7 @@ def main() -> int:
             pass
         copy_from_s = copy_in(copy_target, copy_dir)
         log(f"COPY TO {copy_to_s:.2f}s, COPY FROM {copy_from_s:.2f}s")
-        for engine in (source, target, copy_target):
+        for engine in (source, copy_target):
             engine.dispose()
 
         result = {
@@ -213,15 +224,20 @@ def main() -> int:
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlalchemy": sa.__version__},
             "rows": counts,
             "totalRows": total_rows,
-            "export": {"seconds": export_s, "rowsPerSecond": total_rows / export_s, "backupBytes": backup_bytes},
-            "import": {"seconds": import_s, "rowsPerSecond": total_rows / import_s},
+            "formatVersion": 2,
+            "export": phases[2]["export"],
+            "import": phases[2]["import"],
+            "v1": {**phases[1], "ratio": {"exportVsCopyTo": phases[1]["export"]["seconds"] / copy_to_s,
+                                          "importVsCopyFrom": phases[1]["import"]["seconds"] / copy_from_s}},
             "copyTo": {"seconds": copy_to_s, "rowsPerSecond": total_rows / copy_to_s, "bytes": copy_bytes},
             "copyFrom": {"seconds": copy_from_s, "rowsPerSecond": total_rows / copy_from_s},
-            "ratio": {"exportVsCopyTo": export_s / copy_to_s, "importVsCopyFrom": import_s / copy_from_s},
+            "ratio": {"exportVsCopyTo": phases[2]["export"]["seconds"] / copy_to_s,
+                      "importVsCopyFrom": phases[2]["import"]["seconds"] / copy_from_s},
             "notes": [
                 "Same PostgreSQL 15 server (fsync off) for all four measurements; object store = local directory.",
                 "export/import cover all carried tables (the four big ones dominate); COPY covers the four big ones.",
-                "COPY writes uncompressed text; the export writes gzip JSON Lines with SHA-256 per file.",
+                "COPY writes uncompressed text; format v2 writes gzip COPY text (history tables) and JSON Lines "
+                "(variables, connections, pools) with SHA-256 per file; v1 (the baseline) gzip JSON Lines.",
             ],
         }
         os.makedirs(os.path.dirname(args.out), exist_ok=True)

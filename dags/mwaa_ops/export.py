@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from . import EXPORT_DAG_ID, FORMAT_VERSION, TRANSFER_DAG_IDS
 from .batching import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, AdaptiveRows
+from .copy_export import copy_table_file, copy_table_name
 from .conf import TransferConf
 from .dag_state import active_dags, all_dags, set_paused
 from .errors import BackupAlreadyCommitted, TransferError, database_error_in_chain, describe_failure
@@ -82,12 +83,21 @@ def _columns_of(conn: Any, table: CarriedTable) -> List[str]:
     return [name for name in names if name not in table.omitted]
 
 
-def _manifest_entry(table: CarriedTable, columns: List[str]) -> Dict[str, Any]:
+def _uses_copy(table: CarriedTable, format_version: int) -> bool:
+    """Format v2 carries every table the importer writes with SQL as COPY text; variables and
+    connections go through Airflow's models (decrypted) and pools are a handful of rows: JSON Lines."""
+    return format_version >= 2 and table.mode == "history"
+
+
+def _manifest_entry(table: CarriedTable, columns: List[str], format_version: int) -> Dict[str, Any]:
+    copy = _uses_copy(table, format_version)
     entry: Dict[str, Any] = {
-        "file": f"tables/{table.name}.jsonl.gz",
+        "file": copy_table_name(table.name) if copy else f"tables/{table.name}.jsonl.gz",
         "columns": columns,
         "primaryKey": list(table.primary_key),
     }
+    if format_version >= 2:
+        entry["encoding"] = "copy" if copy else "jsonl"
     if table.generated_key:
         entry["generatedKey"] = table.generated_key
     references = {col: ref for col, ref in table.references.items() if col in columns}
@@ -142,12 +152,16 @@ def export_backup(
     workdir: Optional[str] = None,
     clock: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.timezone.utc),
     export_dag_id: str = EXPORT_DAG_ID,
+    format_version: int = FORMAT_VERSION,
 ) -> Dict[str, Any]:
     """Write the backup and return the success answer (locations and counts only).
 
     ``batch_size`` caps rows and ``batch_bytes`` (default: the conf's, else 16 MiB) the encoded
-    bytes of one fetch.
+    bytes of one fetch (format v1; v2 tables stream through COPY and hold one row at a time).
+    ``format_version`` 1 writes the earlier format (kept for comparison and for older readers).
     """
+    if format_version not in (1, 2):
+        raise ValueError(f"format_version must be 1 or 2, not {format_version!r}")
     cap = batch_bytes or conf.batch_bytes or DEFAULT_BATCH_BYTES
     transfer_dags = {export_dag_id, *TRANSFER_DAG_IDS}
     beat = heartbeat or no_heartbeat()
@@ -176,7 +190,7 @@ def export_backup(
         paused = remembered
         manifest = _write_tables(
             engine, store, secrets, conf, airflow_version, self_run, beat, (cap, batch_size), workdir, clock,
-            remembered, transfer_dags,
+            remembered, transfer_dags, format_version,
         )
         store.put_json(MANIFEST, manifest)
         return _answer(store, manifest)
@@ -194,7 +208,7 @@ def export_backup(
 
 
 def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat, caps, workdir, clock, active,
-                  transfer_dags):
+                  transfer_dags, format_version):
     started = clock()
     transforms = _finish_own_run(self_run, started)
     tables: Dict[str, Any] = {}
@@ -210,14 +224,18 @@ def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat,
                     if table.name not in present:
                         continue
                     columns = _columns_of(conn, table)
-                    entry = _manifest_entry(table, columns)
-                    path = os.path.join(tmp, f"{table.name}.jsonl.gz")
-                    transform = transforms.get(table.name)
+                    entry = _manifest_entry(table, columns, format_version)
+                    path = os.path.join(tmp, os.path.basename(entry["file"]))
                     with open(path, "wb") as handle:
-                        writer = _write_table_file(
-                            handle, conn, table, columns, secrets, transform, beat, caps[0], caps[1]
-                        )
-                    entry["rows"] = writer.rows
+                        if _uses_copy(table, format_version):
+                            written = copy_table_file(conn, table.name, columns, handle, self_run, started)
+                            entry["columnTypes"] = written.column_types
+                        else:
+                            written = _write_table_file(
+                                handle, conn, table, columns, secrets, transforms.get(table.name), beat, caps[0],
+                                caps[1],
+                            )
+                    entry["rows"] = written.rows
                     entry["bytes"], entry["sha256"] = sha256_of(path)
                     store.put_file(entry["file"], path)
                     os.remove(path)
@@ -227,7 +245,7 @@ def _write_tables(engine, store, secrets, conf, airflow_version, self_run, beat,
                     if name in EXCLUDED:
                         excluded[name] = EXCLUDED[name]
     manifest: Dict[str, Any] = {
-        "formatVersion": FORMAT_VERSION,
+        "formatVersion": format_version,
         "backupId": conf.backup_id,
         "environment": conf.environment,
         "airflowVersion": airflow_version,

@@ -31,6 +31,29 @@ class _JsonNull:
 
 JSON_NULL = _JsonNull()
 MANDATORY_TABLES = ("variable", "connection", "slot_pool")
+#: Format versions this reader restores: v1 (JSON Lines only) and v2 (COPY text for history tables).
+READABLE_VERSIONS = (1, 2)
+ENCODINGS = ("jsonl", "copy")
+#: Tables the importer re-creates through Airflow's models or replaces: never COPY text.
+_JSONL_ONLY = ("variable", "connection", "slot_pool")
+
+
+def _check_encoding(name: str, entry: Dict[str, Any], version: Any, tables: Dict[str, Any]) -> None:
+    """v2's per-table ``encoding``; v1 has none (every file is JSON Lines)."""
+    encoding = entry.get("encoding", "jsonl")
+    if version == 1 and "encoding" in entry:
+        raise BackupIncompatible(f"manifest table {name} has an encoding, which format v1 does not know")
+    if encoding not in ENCODINGS:
+        raise BackupIncompatible(f"manifest table {name} has an unknown encoding {str(encoding)[:20]!r}")
+    if encoding == "copy" and name in _JSONL_ONLY:
+        raise BackupIncompatible(f"manifest table {name} must be JSON Lines (it is restored through Airflow's models)")
+    if encoding == "jsonl":
+        # The JSON Lines importer keeps its id maps in Python, the COPY importer in the database:
+        # a JSON Lines table cannot reference a COPY one.
+        for ref in (entry.get("references") or {}).values():
+            target = tables.get(str(ref).split(".", 1)[0])
+            if isinstance(target, dict) and target.get("encoding") == "copy":
+                raise BackupIncompatible(f"manifest table {name} (jsonl) references the copy table {ref}")
 
 
 def encode_value(value: Any) -> Any:
@@ -148,9 +171,11 @@ def validate_manifest(manifest: Any, environment: Optional[str], backup_id: Opti
     """Checks 1 and 3 of "Verification" (files are checked when they are read)."""
     if not isinstance(manifest, dict):
         raise BackupIncompatible("manifest.json is not a JSON object")
-    if manifest.get("formatVersion") != FORMAT_VERSION:
+    version = manifest.get("formatVersion")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise BackupIncompatible(
-            f"manifest formatVersion {manifest.get('formatVersion')!r} is not supported (expected {FORMAT_VERSION})"
+            f"manifest formatVersion {version!r} is not supported (this reader knows "
+            f"{', '.join(str(v) for v in READABLE_VERSIONS)})"
         )
     if manifest.get("kind") != "database":
         raise BackupIncompatible(f"manifest kind {manifest.get('kind')!r} cannot be imported into Airflow 2.x")
@@ -182,6 +207,7 @@ def validate_manifest(manifest: Any, environment: Optional[str], backup_id: Opti
             raise BackupIncompatible(f"manifest table {name} lacks columns or file")
         if not all(isinstance(col, str) and _IDENTIFIER.match(col) for col in entry["columns"]):
             raise BackupIncompatible(f"manifest table {name} has a column name that is not a plain identifier")
+        _check_encoding(name, entry, version, tables)
     return manifest
 
 

@@ -62,6 +62,7 @@ from .format import (
     iter_table_file_sized,
     validate_manifest,
 )
+from .copy_restore import CopyImporter
 from .heartbeat import Heartbeat, no_heartbeat
 from .s3io import BackupStore
 from .secrets import SecretsAdapter
@@ -208,6 +209,23 @@ class _Importer:
         self.kept: Dict[str, int] = {}
         self.dropped: Dict[str, List[str]] = {}
         self.skipped: List[str] = []
+        self._copy: Optional[CopyImporter] = None
+
+    def _copy_importer(self) -> CopyImporter:
+        if self._copy is None:
+            self._copy = CopyImporter(self.conn, set(self.maps), min(self.batch_bytes, 1 << 20))
+        return self._copy
+
+    def _history_copy(self, name: str, entry: Dict[str, Any], path: str, spec) -> None:
+        """Format v2: staged COPY and set-based SQL (copy_restore.py), the same rules as ``_history``."""
+        per_run = spec is not None and spec.per_run
+        copier = self._copy_importer()
+        before = copier.reset
+        rows, conflicts = copier.import_table(name, entry, path, per_run=per_run, check_primary_key=not per_run)
+        self.reset += copier.reset - before
+        self.imported[name] = rows - conflicts
+        if conflicts:
+            self.conflicts[name] = conflicts
 
     def run(self, paths: Dict[str, str]) -> None:
         tables = self.manifest["tables"]
@@ -223,6 +241,10 @@ class _Importer:
             lost = [col for col in entry["columns"] if col not in types]
             if lost:
                 self.dropped[name] = lost
+            if entry.get("encoding") == "copy":
+                self._history_copy(name, entry, paths[name], CARRIED_BY_NAME.get(name))
+                self.beat.beat()
+                continue
             with open(paths[name], "rb") as handle:
                 spec = CARRIED_BY_NAME.get(name)
                 if spec is not None and spec.mode == "secret":
@@ -232,6 +254,8 @@ class _Importer:
                 else:
                     self._history(name, entry, columns, types, iter_table_file_sized(handle), spec)
             self.beat.beat()
+        if self._copy is not None:
+            self._copy.close()
 
     def _secret(self, name: str, rows: List[Dict[str, Any]]) -> None:
         if name == "variable":

@@ -348,3 +348,30 @@ def snapshot(engine, secrets: Optional[SqlSecrets] = None) -> Dict[str, List[Tup
 def paused_state(engine) -> Dict[str, bool]:
     with engine.connect() as conn:
         return {d: p for d, p in conn.execute(sa.text("SELECT dag_id, is_paused FROM dag"))}
+
+
+def backup_table_rows(client, bucket: str, prefix: str, table: str) -> list:
+    """A table of a backup as row objects in format v1's value encoding, whatever the backup's
+    version (v2 COPY files decoded with mwaa_ops.copy_format.iter_copy_rows)."""
+    import gzip as _gzip
+    import io as _io
+    import json as _json
+
+    from mwaa_ops.copy_format import iter_copy_rows
+
+    manifest = _json.loads(client.get_object(Bucket=bucket, Key=prefix + "manifest.json")["Body"].read())
+    entry = manifest["tables"][table]
+    body = client.get_object(Bucket=bucket, Key=prefix + entry["file"])["Body"].read()
+    if entry.get("encoding") == "copy":
+        return list(iter_copy_rows(_io.BytesIO(body), entry["columns"], entry.get("columnTypes", {})))
+    return [_json.loads(line) for line in _gzip.decompress(body).splitlines() if line.strip()]
+
+
+def backup_table_bytes(client, bucket: str, prefix: str, table: str) -> bytes:
+    """The uncompressed bytes of a backup's table file (any format version)."""
+    import gzip as _gzip
+    import json as _json
+
+    manifest = _json.loads(client.get_object(Bucket=bucket, Key=prefix + "manifest.json")["Body"].read())
+    body = client.get_object(Bucket=bucket, Key=prefix + manifest["tables"][table]["file"])["Body"].read()
+    return _gzip.decompress(body)

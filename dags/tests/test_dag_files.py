@@ -18,7 +18,7 @@ import types
 
 import pytest
 import sqlalchemy as sa
-from helpers import STACK, FakeSfn, conf_for, execution_arn, paused_state, seed
+from helpers import STACK, FakeSfn, backup_table_rows, conf_for, execution_arn, paused_state, seed
 from s3_server import BUCKET
 
 from mwaa_ops import airflow_adapter
@@ -148,8 +148,7 @@ def test_export_and_import_tasks_through_the_airflow_layer(fake_airflow, make_db
     exported = airflow_adapter.export_task(dag_run=FakeRun("mwaa_ops_export", "manual__self", raw))
     assert sfn.answers()[0][0] == "success" and exported["airflowVersion"] == VERSION
     # The run that exported was written as finished.
-    body = s3_client.get_object(Bucket=bucket, Key=raw["backup"]["prefix"] + "tables/dag_run.jsonl.gz")["Body"].read()
-    runs = [json.loads(line) for line in gzip.decompress(body).splitlines()]
+    runs = backup_table_rows(s3_client, bucket, raw["backup"]["prefix"], "dag_run")
     assert [r["state"] for r in runs if r["run_id"] == "manual__self"] == ["success"]
     # Variables are in the backup decrypted (the old key cannot travel).
     variables = gzip.decompress(s3_client.get_object(

@@ -70,7 +70,7 @@ def test_s3_write_failure_mid_export_unpauses_and_a_retry_completes(make_db, s3_
         export(source, VERSION, FailingS3(s3_client, "tables/task_instance."), bucket, backup_id, secrets, sfn=sfn)
     failure = _failure(sfn)
     assert failure["error"] == "MwaaOps.BackupWriteFailed"
-    assert f"s3://{bucket}/{_key(backup_id, 'tables/task_instance.jsonl.gz')}" in failure["cause"]
+    assert f"s3://{bucket}/{_key(backup_id, 'tables/task_instance.copy.gz')}" in failure["cause"]
     assert not _exists(s3_client, bucket, _key(backup_id, "manifest.json"))  # never committed
     assert paused_state(source) == original  # the DAGs the export paused run again
 
@@ -131,7 +131,7 @@ def test_a_corrupted_file_is_refused_before_the_database_is_touched(make_db, s3_
     seed(source, VERSION, random.Random(5))
     backup_id = new_backup_id("corrupt")
     export(source, VERSION, s3_client, bucket, backup_id, secrets)
-    key = _key(backup_id, "tables/xcom.jsonl.gz")
+    key = _key(backup_id, "tables/xcom.copy.gz")
     body = bytearray(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
     body[len(body) // 2] ^= 0xFF
     s3_client.put_object(Bucket=bucket, Key=key, Body=bytes(body))
@@ -142,7 +142,7 @@ def test_a_corrupted_file_is_refused_before_the_database_is_touched(make_db, s3_
         restore(target, s3_client, bucket, backup_id, secrets, sfn=sfn)
     failure = _failure(sfn)
     assert failure["error"] == "MwaaOps.ChecksumMismatch"
-    assert "tables/xcom.jsonl.gz" in failure["cause"] and "corrupted" in failure["cause"]
+    assert "tables/xcom.copy.gz" in failure["cause"] and "corrupted" in failure["cause"]
     assert snapshot(target, secrets) == empty
 
 

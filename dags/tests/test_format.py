@@ -92,7 +92,7 @@ def test_manifest_validation_refuses_other_versions_and_missing_mandatory_tables
     validate_manifest(base, "dev", "x")
     traversal = {**base["tables"], "../../etc/x": {"rows": 0, "columns": [], "file": "tables/x.jsonl.gz"}}
     bad_column = {**base["tables"], "log": {"rows": 0, "columns": ['id"; DROP TABLE log; --'], "file": "tables/log.jsonl.gz"}}
-    for broken in ({**base, "formatVersion": 2}, {**base, "kind": "rest"}, {**base, "environment": "prod"},
+    for broken in ({**base, "formatVersion": 3}, {**base, "kind": "rest"}, {**base, "environment": "prod"},
                    {**base, "tables": {"variable": base["tables"]["variable"]}}, {**base, "tables": traversal},
                    {**base, "tables": bad_column}):
         with pytest.raises(BackupIncompatible):
@@ -148,3 +148,22 @@ def test_writes_name_the_backup_key_explicitly_or_leave_the_bucket_default():
     # aws:kms without a key id would pick the AWS managed aws/s3 key, not the bucket's default key.
     assert "ServerSideEncryption" not in without_key.calls[0] and "SSEKMSKeyId" not in without_key.calls[0]
     assert without_key.calls[0]["Key"] == "backups/dev/x/m.json"
+
+
+def test_format_v2_table_encodings_are_checked():
+    base = {"formatVersion": 2, "kind": "database", "environment": "dev", "backupId": "x",
+            "tables": {name: {"rows": 0, "columns": ["a"], "file": f"tables/{name}.jsonl.gz", "encoding": "jsonl"}
+                       for name in ("variable", "connection", "slot_pool")}}
+    validate_manifest(base, "dev", "x")
+    copy_log = {"rows": 0, "columns": ["id"], "file": "tables/log.copy.gz", "encoding": "copy", "columnTypes": {"id": "integer"}}
+    validate_manifest({**base, "tables": {**base["tables"], "log": copy_log}}, "dev", "x")
+    for broken in (
+        {**base, "formatVersion": 1},  # v1 has no encodings
+        {**base, "tables": {**base["tables"], "log": {**copy_log, "encoding": "csv"}}},
+        {**base, "tables": {**base["tables"], "variable": {**base["tables"]["variable"], "encoding": "copy"}}},
+        {**base, "tables": {**base["tables"], "dag_run": {**copy_log, "file": "tables/dag_run.copy.gz"},
+                            "xcom": {"rows": 0, "columns": ["dag_run_id"], "file": "tables/xcom.jsonl.gz",
+                                     "encoding": "jsonl", "references": {"dag_run_id": "dag_run.id"}}}},
+    ):
+        with pytest.raises(BackupIncompatible):
+            validate_manifest(broken, "dev", "x")

@@ -84,7 +84,9 @@ for (const [name, entry] of Object.entries(manifest.tables)) {
   const body = readFileSync(join(dir, entry.file));
   const { bytes, sha256 } = lib.digest(body);
   if (bytes !== entry.bytes || sha256 !== entry.sha256) throw new Error(`checksum ${name}`);
-  out[name] = lib.readTableFile(body, entry.columns).map((row) =>
+  const rows = [];
+  for await (const row of lib.readTableRows(body, entry)) rows.push(row);
+  out[name] = rows.map((row) =>
     Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? { b64: v.toString('base64') } : v])));
 }
 process.stdout.write(JSON.stringify({ activeDags: manifest.activeDags, tables: out }));

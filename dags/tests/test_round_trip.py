@@ -221,3 +221,40 @@ def test_cross_version_restore_maps_columns_by_name(source_version, target_versi
         assert restored["droppedColumns"]["task_instance"] == ["executor"]
         assert restored["droppedColumns"]["log"] == ["try_number"]
         assert len(after["task_instance"]) == len(expected["task_instance"])
+
+
+@pytest.mark.parametrize("source_version, target_version", [("2.10.3", "2.10.3"), ("2.10.3", "2.11.0")])
+def test_a_format_v1_backup_still_restores_exactly(source_version, target_version, make_db, s3_client, bucket):
+    """Backups taken before format v2 (JSON Lines files only) restore with the v2 importer."""
+    source, target = make_db(source_version), make_db(target_version)
+    secrets = SqlSecrets()
+    seed(source, source_version, random.Random(11))
+    before = snapshot(source, secrets)
+    backup_id = new_backup_id("v1")
+    export(source, source_version, s3_client, bucket, backup_id, secrets, format_version=1)
+    manifest = json.loads(s3_client.get_object(Bucket=bucket, Key=f"backups/dev/{backup_id}/manifest.json")["Body"].read())
+    assert manifest["formatVersion"] == 1
+    assert all(entry["file"].endswith(".jsonl.gz") and "encoding" not in entry for entry in manifest["tables"].values())
+    restored, sfn = restore(target, s3_client, bucket, backup_id, secrets)
+    assert sfn.answers()[0][0] == "success" and restored["droppedColumns"] == {}
+    assert _mask_export_end_date(snapshot(target, secrets)) == _expected_from_source(before)
+
+
+def test_format_v2_carries_history_tables_as_copy_text_and_the_rest_as_json_lines(make_db, s3_client, bucket):
+    source = make_db("2.10.3")
+    seed(source, "2.10.3", random.Random(12))
+    backup_id = new_backup_id("v2")
+    export(source, "2.10.3", s3_client, bucket, backup_id, SqlSecrets())
+    manifest = json.loads(s3_client.get_object(Bucket=bucket, Key=f"backups/dev/{backup_id}/manifest.json")["Body"].read())
+    assert manifest["formatVersion"] == 2
+    encodings = {name: entry["encoding"] for name, entry in manifest["tables"].items()}
+    assert {encodings[t] for t in ("variable", "connection", "slot_pool")} == {"jsonl"}
+    assert {encodings[t] for t in ("dag_run", "task_instance", "xcom", "log", "dataset_event")} == {"copy"}
+    xcom = manifest["tables"]["xcom"]
+    assert xcom["file"] == "tables/xcom.copy.gz" and xcom["columnTypes"]["value"] == "bytea"
+    assert manifest["tables"]["dag_run"]["columnTypes"]["execution_date"] == "timestamp with time zone"
+    # The file's rows are what the manifest counts, in COPY text (tab-separated, one row a line).
+    body = gzip.decompress(s3_client.get_object(Bucket=bucket, Key=f"backups/dev/{backup_id}/{xcom['file']}")["Body"].read())
+    lines = body.splitlines()
+    assert len(lines) == xcom["rows"] > 0
+    assert all(line.count(b"\t") == len(xcom["columns"]) - 1 for line in lines)

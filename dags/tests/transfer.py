@@ -21,7 +21,7 @@ def new_backup_id(tag: str = "t") -> str:
 
 def export(engine, version: str, client: Any, bucket: str, backup_id: str, secrets, sfn: Optional[FakeSfn] = None,
            environment: str = "dev", self_run: Optional[Tuple[str, str]] = ("mwaa_ops_export", "manual__self"),
-           batch_size: int = 7, **extra: Any):
+           batch_size: int = 7, format_version: int = 2, **extra: Any):
     sfn = sfn or FakeSfn(environment)
     raw, conf = conf_for(bucket, environment, backup_id, **extra)
     store = BackupStore(client, bucket, conf.prefix)
@@ -29,7 +29,8 @@ def export(engine, version: str, client: Any, bucket: str, backup_id: str, secre
         raw,
         sfn,
         lambda c, hb: export_backup(engine=engine, store=store, secrets=secrets, conf=c, airflow_version=version,
-                                    self_run=self_run, heartbeat=hb, batch_size=batch_size),
+                                    self_run=self_run, heartbeat=hb, batch_size=batch_size,
+                                    format_version=format_version),
         "export",
         settings_for(bucket, environment),
     )

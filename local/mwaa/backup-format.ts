@@ -19,7 +19,10 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
+/** The version the emulated export writes (JSON Lines files only, as in v1). */
 export const FORMAT_VERSION = 1;
+/** Versions the emulated import reads: v1, and v2 whose history tables may be COPY text files. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 export const MANIFEST = 'manifest.json';
 export const SNAPSHOT = 'environment.json';
 export const ACTIVE_DAGS = 'active-dags.json';
@@ -40,11 +43,14 @@ export interface TableEntry extends StoredFile {
   generatedKey?: string;
   references?: Record<string, string>;
   reuseOn?: string[];
+  /** v2: `copy` (gzip PostgreSQL COPY text, decoded by `columnTypes`) or `jsonl` (the default). */
+  encoding?: 'jsonl' | 'copy';
+  columnTypes?: Record<string, string>;
   rows: number;
 }
 
 export interface Manifest {
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   backupId: string;
   environment: string;
   airflowVersion: string;
@@ -176,6 +182,60 @@ export function encodeTable(
   return { body, rows: rows.length, ...fingerprint(body) };
 }
 
+const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** A COPY text field (`\N`, backslash escapes) → its text, or null. */
+function copyField(field: string): string | null {
+  if (field === '\\N') return null;
+  return field.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_, escaped: string) => {
+    if (escaped[0] === 'x' && escaped.length > 1)
+      return String.fromCharCode(Number.parseInt(escaped.slice(1), 16));
+    if (/^[0-7]/.test(escaped)) return String.fromCharCode(Number.parseInt(escaped, 8));
+    return COPY_ESCAPES[escaped] ?? escaped;
+  });
+}
+
+/** `2026-11-26 10:15:30.5+00` → `2026-11-26T10:15:30.500000+00:00` (what a v1 file holds). */
+function copyTimestamp(text: string): string {
+  const m = /^(\S+) ([\d:]+)(?:\.(\d+))?(?:([+-]\d\d)(?::?(\d\d))?)?$/.exec(text);
+  if (!m) throw new Error('A timestamp in a COPY table file is not in ISO form');
+  const fraction = m[3] ? `.${m[3].padEnd(6, '0')}` : '';
+  return `${m[1]}T${m[2]}${fraction}${m[4] ? `${m[4]}:${m[5] ?? '00'}` : ''}`;
+}
+
+function copyValue(text: string | null, type: string): unknown {
+  if (text === null) return null;
+  if (type === 'bytea') return Buffer.from(text.slice(2), 'hex');
+  if (['smallint', 'integer', 'bigint', 'real', 'double precision', 'numeric'].includes(type))
+    return Number(text);
+  if (type === 'boolean') return text === 't';
+  if (type.startsWith('timestamp')) return copyTimestamp(text);
+  if (type === 'json' || type === 'jsonb')
+    return text.trim() === 'null' ? { $jsonNull: true } : JSON.parse(text);
+  return text;
+}
+
+/** Rows of a table file of either encoding (v2 `copy` files decoded by their `columnTypes`). */
+export function decodeTableFile(
+  body: Uint8Array,
+  entry: Pick<TableEntry, 'columns' | 'encoding' | 'columnTypes'>,
+): Row[] {
+  if (entry.encoding !== 'copy') return decodeTable(body, entry.columns);
+  const lines = gunzipSync(body).toString('utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const types = entry.columnTypes ?? {};
+  return lines.map((line, index) => {
+    const fields = line.split('\t');
+    if (fields.length !== entry.columns.length)
+      throw new Error(
+        `Line ${index + 1} of a COPY table file has ${fields.length} fields, not ${entry.columns.length}`,
+      );
+    return Object.fromEntries(
+      entry.columns.map((c, i) => [c, copyValue(copyField(fields[i] as string), types[c] ?? 'text')]),
+    );
+  });
+}
+
 /** Rows back from a table file; every column the manifest lists must be in every row. */
 export function decodeTable(body: Uint8Array, columns: readonly string[]): Row[] {
   const lines = gunzipSync(body).toString('utf8').split('\n');
@@ -234,6 +294,19 @@ function tableProblem(entry: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** v2's `encoding` / `columnTypes` (v1 defines neither). */
+function encodingProblem(version: unknown, entry: Record<string, unknown>): string | undefined {
+  if (entry.encoding !== undefined) {
+    if (version === 1) return 'encoding is not part of format version 1';
+    if (entry.encoding !== 'jsonl' && entry.encoding !== 'copy') return 'encoding is neither jsonl nor copy';
+  }
+  const types = entry.columnTypes;
+  if (types !== undefined && (!isRecord(types) || !Object.values(types).every((t) => typeof t === 'string')))
+    return 'columnTypes must map columns to type names';
+  if (entry.encoding === 'copy' && types === undefined) return 'a copy file needs columnTypes';
+  return undefined;
+}
+
 /** manifest.json text → a manifest safe to walk, or BackupRefused. */
 export function readManifest(text: string): Manifest {
   const unreadable = (why: string): never => {
@@ -246,10 +319,10 @@ export function readManifest(text: string): Manifest {
     return unreadable('it is not JSON');
   }
   if (!isRecord(value)) return unreadable('it is not a JSON object');
-  if (value.formatVersion !== FORMAT_VERSION)
+  if (!READABLE_VERSIONS.includes(value.formatVersion as number))
     throw new BackupRefused(
       'unknown-format',
-      `manifest.json is format version ${JSON.stringify(value.formatVersion)}; the local import DAG reads version ${FORMAT_VERSION} only`,
+      `manifest.json is format version ${JSON.stringify(value.formatVersion)}; the local import DAG reads versions ${READABLE_VERSIONS.join(', ')}`,
     );
   for (const field of ['backupId', 'environment', 'airflowVersion', 'createdAt']) {
     if (typeof value[field] !== 'string' || value[field] === '') unreadable(`${field} is not a string`);
@@ -269,7 +342,10 @@ export function readManifest(text: string): Manifest {
     if (!isRecord(entry)) return unreadable(`tables.${name} is not an object`);
     if (entry.rows !== undefined && !isCount(entry.rows))
       throw new BackupRefused('bad-row-count', `manifest.json: tables.${name}.rows is not a row count`);
-    const problem = entry.rows === undefined ? 'rows is missing' : tableProblem(entry);
+    const problem =
+      entry.rows === undefined
+        ? 'rows is missing'
+        : (tableProblem(entry) ?? encodingProblem(value.formatVersion, entry));
     if (problem) unreadable(`tables.${name}: ${problem}`);
   }
   if (value.excluded !== undefined && !isRecord(value.excluded)) unreadable('excluded is not an object');

@@ -42,7 +42,7 @@ import {
   type BackupObjects,
   BackupRefused,
   commitBackup,
-  decodeTable,
+  decodeTableFile,
   fingerprint,
   importOrder,
   type KeyMaps,
@@ -610,7 +610,7 @@ async function runImport(
   const { manifest, tables } = verified;
   const rows = new Map<string, Row[]>();
   for (const [name, entry] of Object.entries(manifest.tables)) {
-    rows.set(name, decodeTable(tables.get(name) as Uint8Array, entry.columns));
+    rows.set(name, decodeTableFile(tables.get(name) as Uint8Array, entry));
   }
   await options.beat();
   if (options.fault === 'no-heartbeat') throw new Hang('import worker hangs');

@@ -157,7 +157,7 @@ describe('Backup format: verification', () => {
       activeDags: [],
       tables: {},
     };
-    expect(() => parseManifest(JSON.stringify({ ...base, formatVersion: 2 }))).toThrow(/formatVersion 2/);
+    expect(() => parseManifest(JSON.stringify({ ...base, formatVersion: 3 }))).toThrow(/formatVersion 3/);
     const entry = {
       file: 'tables/v.jsonl.gz',
       columns: ['key'],

@@ -301,7 +301,7 @@ describe('backup format: the emulator’s writer and reader and the product’s 
       'a manifest that is not JSON',
       ({ objects }) => void objects.set('manifest.json', Buffer.from('{"format')),
     ],
-    ['an unknown format version', editManifest((m) => ({ ...m, formatVersion: 2 }))],
+    ['an unknown format version', editManifest((m) => ({ ...m, formatVersion: 3 }))],
     ['another environment', editManifest((m) => ({ ...m, environment: 'prod' }))],
     ['another backup id', editManifest((m) => ({ ...m, backupId: '20261126T190000Z-other' }))],
     ['kind neither database nor rest', editManifest((m) => ({ ...m, kind: 'sql' }))],

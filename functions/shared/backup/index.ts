@@ -1,4 +1,5 @@
 /** The backup format (docs/backup-format.md) in TypeScript: encoding, files, manifest, verifier. */
+export * from './copy-text.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
 export * from './import-order.ts';
@@ -7,4 +8,5 @@ export * from './manifest.ts';
 export * from './snapshot.ts';
 export * from './store.ts';
 export * from './table-file.ts';
+export * from './table-rows.ts';
 export * from './verify.ts';

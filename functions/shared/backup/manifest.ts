@@ -6,7 +6,12 @@
 import { BackupVerificationError } from './errors.ts';
 import type { TableFile } from './table-file.ts';
 
+/** The version `buildManifest` writes (the TypeScript writer writes JSON Lines only, valid in v1). */
 export const FORMAT_VERSION = 1;
+/** Versions `parseManifest` accepts: v1 (JSON Lines) and v2 (adds COPY text table files). */
+export const READABLE_FORMAT_VERSIONS = [1, 2] as const;
+/** How a table file encodes its rows (v2's `tables.<t>.encoding`; v1 files are all `jsonl`). */
+export type TableEncoding = 'jsonl' | 'copy';
 /** Tables every `kind: database` backup must hold. */
 export const MANDATORY_TABLES = ['variable', 'connection', 'slot_pool'] as const;
 
@@ -25,11 +30,15 @@ export interface TableEntry extends FileEntry {
   references?: Record<string, string>;
   /** With generatedKey: columns on which an equal target row is reused (read by the 2.x import DAG). */
   reuseOn?: string[];
+  /** v2: `copy` (gzip PostgreSQL COPY text) or `jsonl`; absent means `jsonl`. */
+  encoding?: TableEncoding;
+  /** v2, `copy` files: column → PostgreSQL type name (`format_type`), how values are decoded. */
+  columnTypes?: Record<string, string>;
   rows: number;
 }
 
 export interface Manifest {
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   backupId: string;
   environment: string;
   airflowVersion: string;
@@ -127,10 +136,11 @@ export function parseManifest(text: string): Manifest {
     invalid('not JSON');
   }
   if (!isObject(value)) invalid('not a JSON object');
-  if (value.formatVersion !== FORMAT_VERSION) {
+  const version = value.formatVersion;
+  if (!(READABLE_FORMAT_VERSIONS as readonly unknown[]).includes(version)) {
     throw new BackupVerificationError(
       'format-version',
-      `manifest.json has formatVersion ${JSON.stringify(value.formatVersion)}; this reader knows ${FORMAT_VERSION}`,
+      `manifest.json has formatVersion ${JSON.stringify(version)}; this reader knows ${READABLE_FORMAT_VERSIONS.join(', ')}`,
     );
   }
   for (const field of ['backupId', 'environment', 'airflowVersion', 'createdAt'] as const) {
@@ -169,6 +179,19 @@ export function parseManifest(text: string): Manifest {
       (!isStringArray(entry.reuseOn) || typeof entry.generatedKey !== 'string')
     )
       invalid(`tables.${name}.reuseOn must list column names, beside a generatedKey`);
+    if (entry.encoding !== undefined) {
+      if (version === 1) invalid(`tables.${name}.encoding is not part of format v1`);
+      if (entry.encoding !== 'jsonl' && entry.encoding !== 'copy')
+        invalid(`tables.${name}.encoding must be "jsonl" or "copy"`);
+    }
+    if (
+      entry.columnTypes !== undefined &&
+      (!isObject(entry.columnTypes) ||
+        !Object.values(entry.columnTypes).every((type) => typeof type === 'string'))
+    )
+      invalid(`tables.${name}.columnTypes must map columns to type names`);
+    if (entry.encoding === 'copy' && entry.columnTypes === undefined)
+      invalid(`tables.${name}.columnTypes is required for a copy file`);
     if (!isCount(entry.rows)) {
       throw new BackupVerificationError(
         'invalid-row-count',
