@@ -1,19 +1,16 @@
 /**
  * Reading the backup that is archived. `backupRows` is the ONE place the archive reads table
- * rows: when functions/shared/backup offers a row reader for both backup formats (v1 JSON Lines,
- * v2 COPY text), its body becomes a call to that reader and nothing else changes.
+ * rows; it decodes them with the backup package's reader, which knows both formats (v1 JSON
+ * Lines, v2 COPY text), after checking the file against its manifest entry.
  */
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import {
   type BackupStore,
-  decodeRow,
   digest,
   MANIFEST_FILE,
   type Manifest,
   parseManifest,
   type Row,
+  readTableRows,
 } from '../shared/backup/index.ts';
 import { ArchiveSourceError } from './errors.ts';
 
@@ -69,8 +66,5 @@ export async function* backupRows(
     throw new ArchiveSourceError(`${where} does not match its manifest entry (size or SHA-256)`, {
       context: { table },
     });
-  const lines = createInterface({ input: Readable.from([body]).pipe(createGunzip()), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line !== '') yield decodeRow(line, entry.columns);
-  }
+  yield* readTableRows(body, entry);
 }

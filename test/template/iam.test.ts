@@ -193,7 +193,11 @@ describe('template.yaml IAM', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
       '${BackupBucket.Arn}/backups/*/tables/dag_run.jsonl.gz',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      '${BackupBucket.Arn}/backups/*/tables/dag_run.copy.gz',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
       '${BackupBucket.Arn}/backups/*/tables/task_instance.jsonl.gz',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
+      '${BackupBucket.Arn}/backups/*/tables/task_instance.copy.gz',
     ]);
     expect(resourceTexts(bySid('RunHistoryArchiveFunction', 'WriteRunHistory') as Statement)).toEqual([
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a CloudFormation !Sub
