@@ -215,7 +215,7 @@ describe('Function: status-events', () => {
         expect.objectContaining({
           errorName: 'ValidationError',
           source: 'StatusEventsFunction',
-          input: { id: bad.id, source: 'aws.airflow', detailType: 'MWAA Environment Status Change' },
+          input: { id: fixture().id, source: 'aws.airflow', detailType: 'MWAA Environment Status Change' },
           replayEvent: bad,
         }),
       ]);
