@@ -38,7 +38,6 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { type ActionInput, requiredString as str } from '../shared/action-dispatch.ts';
 import type { DeadLetterSink } from '../shared/dead-letter.ts';
 import { describeError, ValidationError } from '../shared/errors.ts';
-import { WaiterLockLostError } from './errors.ts';
 
 export interface StatusEventsDeps {
   ddb: Pick<DynamoDBDocumentClient, 'send'>;
@@ -197,8 +196,7 @@ async function answer(deps: StatusEventsDeps, waiter: Waiter, observed: Observed
 }
 
 /**
- * `awaitStatus`: register the waiter, then check once. Throws WaiterLockLostError when the lock
- * is not this execution's (the workflow then falls back to its poll loop).
+ * `awaitStatus`: register the waiter (only while this execution holds the lock), then check once.
  */
 export async function awaitStatus(input: ActionInput, deps: StatusEventsDeps) {
   const { environment, ...waiter } = parseAwaitInput(input);
@@ -212,27 +210,31 @@ export async function awaitStatus(input: ActionInput, deps: StatusEventsDeps) {
     }),
   );
   const holder = (registry.Item?.lock as { executionArn?: unknown } | undefined)?.executionArn;
-  if (holder !== waiter.executionArn)
-    throw new WaiterLockLostError(`The lock on ${environment} is not held by this execution`, {
-      context: { environment },
-    });
+  // Not the lock holder: an invocation of an earlier round that ran late (its task already timed
+  // out and the workflow moved on), or a lock taken over. Registering would replace the holder's
+  // waiter, so only check: the workflow still sees the status, as a poll.
+  const holdsLock = holder === waiter.executionArn;
   const now = (deps.now ?? (() => new Date()))();
-  await deps.ddb.send(
-    new PutCommand({
-      TableName: deps.waitersTable,
-      Item: {
-        environment,
-        ...waiter,
-        registeredAt: now.toISOString(),
-        // TTL (epoch seconds): a waiter nobody answered is gone a day later.
-        expiresAt: Math.floor(now.getTime() / 1000) + WAITER_TTL_SECONDS,
-      },
-    }),
-  );
+  if (holdsLock)
+    await deps.ddb.send(
+      new PutCommand({
+        TableName: deps.waitersTable,
+        Item: {
+          environment,
+          ...waiter,
+          registeredAt: now.toISOString(),
+          // TTL (epoch seconds): a waiter nobody answered is gone a day later.
+          expiresAt: Math.floor(now.getTime() / 1000) + WAITER_TTL_SECONDS,
+        },
+      }),
+    );
   const observed = await observeStatus(deps.mwaa, environment);
   const woke = wakes(waiter, observed) && (await answer(deps, waiter, observed));
-  deps.log.info('waiter registered', { status: observed.status, answered: woke });
-  return { registered: true, status: observed.status, answered: woke };
+  deps.log.info(holdsLock ? 'waiter registered' : 'lock not held: checked without registering', {
+    status: observed.status,
+    answered: woke,
+  });
+  return { registered: holdsLock, status: observed.status, answered: woke };
 }
 
 function readWaiter(item: Record<string, unknown> | undefined): Waiter | undefined {
