@@ -48,6 +48,7 @@ const PROGRESS: Record<string, string> = {
 };
 /** Polling loops: shown once, not on every round. */
 const QUIET = new Set([
+  'AwaitUpdate',
   'WaitForUpdate',
   'CountUpdateWait',
   'CheckUpdate',

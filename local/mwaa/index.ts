@@ -53,6 +53,11 @@ export interface MwaaHandle extends EmulatorHandle {
   environments(): EnvironmentSummary[];
   /** Make the environment's next create (CREATE_FAILED) or update (ROLLBACK, UNAVAILABLE) fail. */
   failNext(envName: string, failure: InjectedFailure): void;
+  /**
+   * Drop the environment's `MWAA Environment Status Change` events from now on ('*': every
+   * environment's), as best-effort delivery may; `drop: false` delivers them again.
+   */
+  dropStatusEvents(envName: string, drop?: boolean): void;
   /** Code run in place of a DAG's Python when its run starts (export/import DAGs plug in here). */
   dagBehaviours: DagBehaviourRegistry;
 }
@@ -83,6 +88,7 @@ export async function startMwaa(ctx: ServiceContext, opts: MwaaOptions): Promise
         },
       })),
     failNext: (envName, failure) => model.failNext(envName, failure),
+    dropStatusEvents: (envName, drop = true) => model.dropStatusEvents(envName, drop),
     dagBehaviours,
     async close() {
       await model.close();

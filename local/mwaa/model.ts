@@ -117,6 +117,8 @@ export interface EnvironmentModel {
   update(name: string, input: Record<string, unknown>): EnvironmentRecord;
   delete(name: string): EnvironmentRecord;
   failNext(name: string, failure: InjectedFailure): void;
+  /** Stop (or, with `drop` false, resume) emitting status change events for `name` ('*': all). */
+  dropStatusEvents(name: string, drop: boolean): void;
   /** GetEnvironment's `Environment` member. */
   describe(record: EnvironmentRecord): Record<string, unknown>;
   close(): Promise<void>;
@@ -131,7 +133,14 @@ export function createEnvironmentModel(
   const timers = new Map<string, () => void>();
   const log = (message: string, fields?: Record<string, unknown>) => ctx.log('mwaa', message, fields);
 
+  const dropping = new Set<string>();
+
   const emit = (record: EnvironmentRecord, previous: EnvironmentStatus | undefined) => {
+    // Best effort on AWS too: tests drop events to prove the workflows' polling fallback.
+    if (dropping.has(record.name) || dropping.has('*')) {
+      log('status event dropped', { name: record.name, status: record.status });
+      return;
+    }
     const detail = {
       Name: record.name,
       Arn: record.arn,
@@ -341,6 +350,11 @@ export function createEnvironmentModel(
 
     failNext(name, failure) {
       armed.set(name, failure);
+    },
+
+    dropStatusEvents(name, drop) {
+      if (drop) dropping.add(name);
+      else dropping.delete(name);
     },
 
     describe(record) {

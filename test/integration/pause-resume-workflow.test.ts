@@ -261,9 +261,10 @@ describe('Pause and resume workflows (scripted transfer function)', () => {
     expect(resume.status).toBe('FAILED');
     expect(resume.error).toBe('EnvironmentCreateFailedError');
     expect(await calls(name, 'import')).toBe(0);
-    // The first poll that sees CREATE_FAILED ends the workflow: no further wait, no import.
+    // The first look that sees CREATE_FAILED (the status wait, woken by the event or its own
+    // check) ends the workflow: no further wait, no import.
     expect(statesEntered(resume.history).slice(-6)).toEqual([
-      'CheckCreation',
+      'AwaitCreation',
       'IsCreated',
       'CreateFailed',
       'HasFailureCause',

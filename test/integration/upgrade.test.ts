@@ -217,6 +217,61 @@ describe('Allowed version changes', () => {
   }, 120_000);
 });
 
+describe('Following the upgrade on MWAA status change events', () => {
+  // Longer than the whole emulated upgrade (35 min): only an event can end the wait in time.
+  const NO_POLL_IN_TIME = { pollSeconds: 7200, updateTimeoutSeconds: 14400 };
+  const count = (names: string[], name: string) => names.filter((n) => n === name).length;
+
+  it('acts on the event that reports AVAILABLE on the target version, with no poll', async () => {
+    const name = await environmentOn('2.10.3');
+    const result = await upgrade({ environment: name, targetVersion: '2.11.0', ...NO_POLL_IN_TIME });
+    expect(result.status).toBe('SUCCEEDED');
+    const order = entered(result.history);
+    // UPDATING, CREATING_SNAPSHOT, UPDATING do not end the wait; AVAILABLE on 2.11.0 does.
+    expect(count(order, 'AwaitUpdate')).toBe(1);
+    expect(order).not.toContain('CountUpdateWait');
+    expect(order).not.toContain('WaitForUpdate');
+    expect(order.indexOf('ReenableDags')).toBe(order.indexOf('IsUpdateDone') + 1);
+  }, 120_000);
+
+  it('UPDATE_FAILED and ROLLING_BACK through the event: rolled back, as when polling', async () => {
+    const name = await environmentOn('2.10.3');
+    cloud.mwaa.failNext(name, 'ROLLBACK');
+    const result = await upgrade({ environment: name, targetVersion: '2.11.0', ...NO_POLL_IN_TIME });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('UpgradeRolledBackError');
+    const order = entered(result.history);
+    expect(count(order, 'AwaitUpdate')).toBe(1);
+    expect(order).toContain('RolledBack');
+    expect(cloud.mwaa.environments().find((e) => e.name === name)?.history).toContain('ROLLING_BACK');
+  }, 120_000);
+
+  it('UNAVAILABLE through the event: the critical failure', async () => {
+    const name = await environmentOn('2.10.3');
+    cloud.mwaa.failNext(name, 'UNAVAILABLE');
+    const result = await upgrade({ environment: name, targetVersion: '2.11.0', ...NO_POLL_IN_TIME });
+    expect(result.error).toBe('EnvironmentUnavailableError');
+    expect(count(entered(result.history), 'AwaitUpdate')).toBe(1);
+  }, 120_000);
+
+  it('polls every pollSeconds when the events are dropped', async () => {
+    const name = await environmentOn('2.10.3');
+    cloud.mwaa.dropStatusEvents(name);
+    try {
+      const result = await upgrade({ environment: name, targetVersion: '2.11.0', pollSeconds: 300 });
+      expect(result.status).toBe('SUCCEEDED');
+      const order = entered(result.history);
+      // 35 emulated minutes at one poll per 5 minutes (at least 3 rounds even when real-time
+      // latency, ×2000 on this clock, stretches each).
+      expect(count(order, 'CountUpdateWait')).toBeGreaterThanOrEqual(3);
+      expect(count(order, 'CheckUpdate')).toBe(count(order, 'CountUpdateWait'));
+      expect(await mwaaState(name)).toEqual({ status: 'AVAILABLE', version: '2.11.0' });
+    } finally {
+      cloud.mwaa.dropStatusEvents(name, false);
+    }
+  }, 120_000);
+});
+
 describe('Refused before any backup or update', () => {
   it.each([
     ['2.10.3', '3.0.6', /upgrade to 2\.11\.0 first/],

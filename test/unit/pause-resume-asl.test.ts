@@ -63,10 +63,13 @@ describe.each([...Object.entries(machines), ['backup', backup] as const])(
   },
 );
 
+/** The status waits (StatusEventsFunction) are token tasks too; they are checked apart, below. */
+const isStatusWait = (s: State) => JSON.stringify(s.Parameters ?? {}).includes('StatusEventsFunctionArn');
+
 describe.each(Object.entries(tokenHolders))('%s: the task-token step', (_name, machine) => {
   it('gets a timeout and a heartbeat from the input', () => {
-    const tokenTasks = Object.values(machine.States).filter((s) =>
-      String(s.Resource).endsWith('.waitForTaskToken'),
+    const tokenTasks = Object.values(machine.States).filter(
+      (s) => String(s.Resource).endsWith('.waitForTaskToken') && !isStatusWait(s),
     );
     expect(tokenTasks).toHaveLength(1);
     for (const task of tokenTasks) {
@@ -74,6 +77,34 @@ describe.each(Object.entries(tokenHolders))('%s: the task-token step', (_name, m
       expect(task.HeartbeatSecondsPath).toBe('$.config.heartbeatSeconds');
       expect(JSON.stringify(task.Parameters)).toContain('$$.Task.Token');
     }
+  });
+});
+
+describe.each([
+  ['pause', 'AwaitDeletion', ['DELETING'], 'WaitForDeletion'],
+  ['resume', 'AwaitCreation', ['CREATING', 'PENDING'], 'WaitForCreation'],
+] as const)('%s: the status wait %s', (name, state, waitWhile, pollLoop) => {
+  const machine = machines[name];
+  const wait = machine.States[state] as State;
+
+  it('waits for a token for at most pollSeconds, and waits again when it times out', () => {
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(isStatusWait(wait)).toBe(true);
+    expect(wait.TimeoutSecondsPath).toBe('$.config.pollSeconds');
+    const payload = (wait.Parameters as { Payload: Record<string, unknown> }).Payload;
+    expect(payload).toMatchObject({ action: 'awaitStatus', 'taskToken.$': '$$.Task.Token', waitWhile });
+    const catches = wait.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: unknown }>;
+    expect(catches[0]).toEqual({ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: state });
+    // Anything else (the waiter could not be registered): the plain poll loop, as before events.
+    expect(catches[1]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: null, Next: pollLoop });
+  });
+
+  it('is where every wait for MWAA goes (no Choice loops back to the plain Wait)', () => {
+    const intoPollLoop = Object.entries(machine.States)
+      .filter(([n]) => n !== state)
+      .filter(([, s]) => successors(s).includes(pollLoop))
+      .map(([n]) => n);
+    expect(intoPollLoop).toEqual([]);
   });
 });
 
