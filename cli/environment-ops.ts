@@ -9,11 +9,13 @@ import { GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateScheduleCommand,
+  type CreateScheduleCommandInput,
   DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
   SchedulerClient,
   UpdateScheduleCommand,
+  type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -87,6 +89,16 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
   const s3Config = sdkConfig(context, 'S3');
   const s3 = new S3Client({ ...s3Config, forcePathStyle: 'endpoint' in s3Config });
   const scheduler = new SchedulerClient(sdkConfig(context, 'SCHEDULER'));
+  // Scheduler has no "put": update the schedule when it exists, else create it.
+  const upsertSchedule = async (request: CreateScheduleCommandInput & UpdateScheduleCommandInput) => {
+    try {
+      await scheduler.send(new GetScheduleCommand({ Name: request.Name, GroupName: request.GroupName }));
+      await scheduler.send(new UpdateScheduleCommand(request));
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+      await scheduler.send(new CreateScheduleCommand(request));
+    }
+  };
   const machine = (operation: Operation) =>
     output(operation === 'pause' ? 'PauseEnvironmentStateMachineArn' : 'ResumeEnvironmentStateMachineArn');
 
@@ -173,13 +185,7 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
           RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
         },
       };
-      try {
-        await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: request.GroupName }));
-        await scheduler.send(new UpdateScheduleCommand(request));
-      } catch (error) {
-        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-        await scheduler.send(new CreateScheduleCommand(request));
-      }
+      await upsertSchedule(request);
       return name;
     },
     async listSchedules() {
@@ -232,13 +238,7 @@ export const sdkEnvironmentOps: EnvironmentOpsFactory = (context) => {
           RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
         },
       };
-      try {
-        await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: request.GroupName }));
-        await scheduler.send(new UpdateScheduleCommand(request));
-      } catch (error) {
-        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-        await scheduler.send(new CreateScheduleCommand(request));
-      }
+      await upsertSchedule(request);
       return name;
     },
     async deleteIdleSchedule(environment) {
