@@ -167,6 +167,11 @@ describe('mwaa-ops env, backups and schedule on the local cloud', () => {
     expect(entries[0]!.execution).toMatch(/^pause-cli-dev-/);
     expect(entries[1]!.execution).toMatch(/^resume-cli-dev-/);
     expect(Date.parse(entries[1]!.at)).toBeGreaterThan(Date.parse(entries[0]!.at));
+    // RUNNING is dated no later than the recreation (MWAA bills from CreateEnvironment), so the
+    // creation and the restore count as running hours.
+    const recreated = (await mwaa.send(new GetEnvironmentCommand({ Name: name }))).Environment?.CreatedAt;
+    expect(recreated).toBeInstanceOf(Date);
+    expect(Date.parse(entries[1]!.at)).toBeLessThanOrEqual((recreated as Date).getTime());
     expect(items.map((item) => item.environment)).toContain(`${name}#history#${entries[0]!.at.slice(0, 7)}`);
     expect(items.flatMap((item) => [...(item.executions as Set<string>)]).sort()).toEqual(
       entries.map((entry) => entry.execution).sort(),
