@@ -80,6 +80,7 @@ export const FIRST_INVOCATION_EVENTS: Readonly<
     path: 'GET /health (no AWS call)',
   },
   'environment-ops': { event: { action: 'bench-unknown-action' }, path: 'unknown action (no AWS call)' },
+  'idle-pause': { event: {}, path: 'tick without an environment (refused, no AWS call)' },
   'metadata-transfer': { event: { action: 'bench-unknown-action' }, path: 'unknown action (no AWS call)' },
   'run-history-archive': { event: { action: 'bench-unknown-action' }, path: 'unknown action (no AWS call)' },
   's3-dag-trigger': {
@@ -89,6 +90,10 @@ export const FIRST_INVOCATION_EVENTS: Readonly<
   'scheduled-dag-trigger': {
     event: {},
     path: 'malformed tick → dead-letter SendMessage (refused at once)',
+  },
+  'status-events': {
+    event: { source: 'aws.airflow', 'detail-type': 'MWAA Environment Status Change', detail: {} },
+    path: 'event without an environment → dead-letter SendMessage (refused at once)',
   },
 };
 
