@@ -5,14 +5,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetEnvironmentCommand, MWAAClient } from '@aws-sdk/client-mwaa';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  DynamoDBDocumentClient,
-  GetCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sdkConfig } from '../clients.ts';
 import type { CliContext } from '../context.ts';
+import { sdkEnvironmentOps } from '../environment-ops.ts';
 import { stackOutputs } from '../stack-outputs.ts';
 import { historyKey } from './history.ts';
 
@@ -32,6 +28,7 @@ const BATCH = 100;
 
 export const sdkSavingsOps: SavingsOpsFactory = (context) => {
   const output = stackOutputs(context);
+  const environmentOps = sdkEnvironmentOps(context);
   const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig(context, 'DYNAMODB')));
   const mwaaConfig = sdkConfig(context, 'MWAA');
   const mwaa = new MWAAClient({ ...mwaaConfig, disableHostPrefix: 'endpoint' in mwaaConfig });
@@ -56,16 +53,8 @@ export const sdkSavingsOps: SavingsOpsFactory = (context) => {
       }
       return items;
     },
-    async registry(environment) {
-      const out = await dynamodb.send(
-        new GetCommand({
-          TableName: await output('EnvironmentsTableName'),
-          Key: { environment },
-          ConsistentRead: true,
-        }),
-      );
-      return out.Item;
-    },
+    // The same consistent read `env status` makes.
+    registry: (environment) => environmentOps.registry(environment),
     async environmentClass(environment) {
       try {
         const out = await mwaa.send(new GetEnvironmentCommand({ Name: environment }));

@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEnvironmentCommand, type MWAAClient } from '@aws-sdk/client-mwaa';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { IdleCheckResult } from '../../functions/idle-pause/check.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/index.ts';
 import type { MwaaHandle } from '../../local/mwaa/index.ts';
 import { runCliOnCloud } from '../helpers/cli-run.ts';
@@ -80,16 +81,6 @@ async function environment(version: string, dueMinutes: number): Promise<string>
   return name;
 }
 
-interface IdleResult {
-  paused: boolean;
-  reason: string;
-  dagId: string | null;
-  nextDueAt: string | null;
-  resumeAt: string | null;
-  resumeSchedule: string | null;
-  executionArn: string | null;
-}
-
 /** One tick as the idle schedule delivers it (Scheduler substitutes the scheduled time). */
 const tick = (name: string, extra: Record<string, unknown> = {}) =>
   cloud.invoke('IdlePauseFunction', {
@@ -97,7 +88,7 @@ const tick = (name: string, extra: Record<string, unknown> = {}) =>
     scheduledTime: new Date(cloud.clock.now()).toISOString(),
     workflowSettings: FAST,
     ...extra,
-  }) as Promise<IdleResult>;
+  }) as Promise<IdleCheckResult>;
 
 async function schedule(name: string) {
   try {
