@@ -8,7 +8,7 @@
  * Not imports, and so not in scope: the template loader reading template.yaml and the Lambda
  * runtime loading the function bundles (dist/functions/…) the template declares — running the
  * product's code is their job. Tests (test/) may import both sides, and do, to compare them
- * (local-emulator-agreement.test.ts).
+ * (test/unit/emulator-agreement/versions-and-backup-format.test.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

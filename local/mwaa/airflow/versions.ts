@@ -3,7 +3,7 @@
  * the emulator's own data, mwaa-versions.json (written from the MWAA user guide), never from the
  * product's version matrix: the upgrade workflow validates a change with its matrix and then asks
  * this emulator, so a mistake on either side makes an integration test fail instead of being
- * shared (test/unit/local-emulator-agreement.test.ts compares the two directly).
+ * shared (test/unit/emulator-agreement/versions-and-backup-format.test.ts compares the two directly).
  */
 import data from './mwaa-versions.json' with { type: 'json' };
 
