@@ -28,12 +28,17 @@ const common = {
 /** @type {import('jest').Config} */
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The local cloud's own tests live beside it (local/test/), apart from the product's (test/).
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/local/test/unit/**/*.test.ts'],
+    },
     { ...common, displayName: 'template', testMatch: ['<rootDir>/test/template/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/local/test/integration/**/*.test.ts'],
     },
     // Real Airflow beside the local cloud (needs the Airflow venvs and PostgreSQL: npm run test:airflow).
     { ...common, displayName: 'airflow', testMatch: ['<rootDir>/test/airflow/**/*.test.ts'] },

@@ -8,10 +8,10 @@
  * registry); the baseline's CLI-endpoint POST, which no AWS API sees, is counted by hand.
  */
 import { CreateCliTokenCommand } from '@aws-sdk/client-mwaa';
+import { demoClients } from '../demo/clients.ts';
 import { validateFlow } from '../functions/shared/flows/model.ts';
 import { createFlowRepository } from '../functions/shared/flows/repository.ts';
 import { webServerUrl } from '../functions/shared/web-server-url.ts';
-import { demoClients } from '../local/demo/clients.ts';
 import { type LocalCloud, startLocalCloud } from '../local/index.ts';
 import { createAvailableEnvironment } from '../test/helpers/environments.ts';
 import { formatMs } from './lib/format.ts';

@@ -1,34 +1,18 @@
 /**
  * template.yaml → LocalModel: Parameters and Conditions evaluated, intrinsics resolved to local
- * values, SAM Globals applied and the SAM shorthand that changes local behaviour expanded
- * (function/state machine Events, EventInvokeConfig, DefinitionUri + DefinitionSubstitutions).
+ * values and SAM Globals applied here; each resource and SAM event source is then read by the
+ * service that emulates its type (local/<service>/template.ts, indexed in ./registry.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { yamlParse } from 'yaml-cfn';
-import type {
-  LocalBucket,
-  LocalFunction,
-  LocalModel,
-  LocalQueue,
-  LocalRule,
-  LocalSchedule,
-  LocalStateMachine,
-  LocalSubscription,
-  LocalTable,
-  LocalTarget,
-  LocalTopic,
-} from '../core/model.ts';
+import type { LocalModel } from '../core/model.ts';
 import { TemplateError } from './errors.ts';
-import {
-  generatedName,
-  type IdentityContext,
-  NAME_PROPERTY,
-  type ResourceIdentity,
-  resourceIdentity,
-} from './identity.ts';
+import { type IdentityContext, NAME_PROPERTY, type ResourceIdentity, resourceIdentity } from './identity.ts';
 import { evaluateCondition, NO_VALUE, type ResolverScope, resolveValue } from './intrinsics.ts';
+import { EVENT_SOURCE_HANDLERS, RESOURCE_HANDLERS, TEMPLATE_SUPPORT } from './registry.ts';
 import { withGlobals } from './sam.ts';
+import { type EventOwnerKind, isObject, type Json, type LoaderScope, str } from './support.ts';
 
 export interface BuildModelOptions {
   /** Directory that CodeUri, DefinitionUri and bundle paths are relative to. */
@@ -42,35 +26,12 @@ export interface BuildModelOptions {
   debug?: (message: string) => void;
 }
 
-type Json = Record<string, unknown>;
-
 interface RawResource {
   Type: string;
   Properties?: Json;
   Condition?: string;
   Metadata?: Json;
 }
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const str = (value: unknown): string | undefined =>
-  value === undefined || value === null
-    ? undefined
-    : typeof value === 'string'
-      ? value
-      : JSON.stringify(value);
-
-const num = (value: unknown, fallback: number): number => {
-  const parsed = Number(value);
-  return value === undefined || value === null || value === '' || Number.isNaN(parsed) ? fallback : parsed;
-};
-
-const enabled = (props: Json): boolean => {
-  if (props.Enabled !== undefined) return props.Enabled === true || props.Enabled === 'true';
-  if (props.State !== undefined) return String(props.State).toUpperCase() === 'ENABLED';
-  return true;
-};
 
 /** Parse template YAML (or JSON) text, CloudFormation short tags included. */
 export function parseTemplate(text: string): Json {
@@ -214,330 +175,64 @@ export function buildModel(template: Json, options: BuildModelOptions): LocalMod
   const activeIds = new Set(active.map(([id]) => id));
   for (const [logicalId] of active) model.refs[logicalId] = identity(logicalId).ref;
 
-  const functionByArnOrName = (value: unknown): string | undefined => {
-    const text = str(value);
-    return model.functions.find((fn) => fn.arn === text || fn.name === text || fn.logicalId === text)
-      ?.logicalId;
+  const scopeForServices: LoaderScope = {
+    ctx,
+    root: options.root,
+    model,
+    links: { notifications: [], subscriptions: [], invokeConfigs: [] },
+    resolve: resolve_,
+    debug,
+    isActive: (logicalId) => activeIds.has(logicalId),
   };
-  const bucketById = new Map<string, LocalBucket>();
-  const topicById = new Map<string, LocalTopic>();
-  const pendingNotifications: Array<{ bucket: string; notification: LocalBucket['notifications'][number] }> =
-    [];
-  const pendingSubscriptions: Array<{ topicArn: string; subscription: LocalSubscription }> = [];
-  const invokeConfigs: Array<{ functionRef: string; props: Json }> = [];
 
-  const addEventSources = (
-    ownerId: string,
-    ownerArn: string,
-    events: unknown,
-    kind: 'function' | 'stateMachine',
-  ) => {
+  // SAM `Events` of a function or state machine: each source type is read by the service it emulates.
+  const addEventSources = (ownerId: string, ownerArn: string, events: unknown, kind: EventOwnerKind) => {
     if (!isObject(events)) return;
     for (const [eventId, rawEvent] of Object.entries(events)) {
       if (!isObject(rawEvent)) continue;
       const type = String(rawEvent.Type);
-      const props = (resolve_(rawEvent.Properties ?? {}) as Json) ?? {};
       const logicalId = `${ownerId}${eventId}`;
-      switch (type) {
-        case 'S3': {
-          if (kind !== 'function') break;
-          const raw = isObject(rawEvent.Properties) ? rawEvent.Properties.Bucket : undefined;
-          const bucketId = isObject(raw) && typeof raw.Ref === 'string' ? raw.Ref : undefined;
-          if (!bucketId)
-            throw new TemplateError(
-              `${logicalId}: an S3 event's Bucket must be !Ref to a bucket in this template`,
-            );
-          const list = Array.isArray(props.Events) ? props.Events.map(String) : [String(props.Events)];
-          pendingNotifications.push({
-            bucket: bucketId,
-            notification: { events: list, ...keyFilter(props.Filter), functionLogicalId: ownerId },
-          });
-          break;
-        }
-        case 'SNS':
-          if (kind !== 'function') break;
-          pendingSubscriptions.push({
-            topicArn: String(props.Topic),
-            subscription: {
-              protocol: 'lambda',
-              endpoint: ownerArn,
-              ...(isObject(props.FilterPolicy) ? { filterPolicy: props.FilterPolicy } : {}),
-            },
-          });
-          break;
-        case 'Schedule':
-        case 'EventBridgeRule':
-        case 'CloudWatchEvent': {
-          const name = str(props.Name ?? props.RuleName) ?? generatedName(ctx, logicalId, 64);
-          const bus = str(props.EventBusName) ?? 'default';
-          const target: LocalTarget = {
-            id: str(isObject(props.Target) ? props.Target.Id : undefined) ?? `${ownerId}${eventId}Target`,
-            arn: ownerArn,
-          };
-          if (props.Input !== undefined) target.input = str(props.Input) as string;
-          if (props.InputPath !== undefined) target.inputPath = String(props.InputPath);
-          model.rules.push({
-            logicalId,
-            name,
-            arn: `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`,
-            eventBusName: bus,
-            ...(type === 'Schedule'
-              ? { scheduleExpression: String(props.Schedule) }
-              : { eventPattern: (props.Pattern as Json | undefined) ?? {} }),
-            enabled: enabled(props),
-            targets: [target],
-          });
-          break;
-        }
-        case 'ScheduleV2':
-          model.schedules.push({
-            logicalId,
-            name: str(props.Name) ?? generatedName(ctx, logicalId, 64),
-            groupName: str(props.GroupName) ?? 'default',
-            expression: String(props.ScheduleExpression),
-            timezone: str(props.ScheduleExpressionTimezone) ?? 'UTC',
-            enabled: enabled(props),
-            target: {
-              arn: ownerArn,
-              ...(props.Input !== undefined ? { input: str(props.Input) as string } : {}),
-              ...(props.RoleArn !== undefined ? { roleArn: String(props.RoleArn) } : {}),
-            },
-          });
-          break;
-        default:
-          debug(`${logicalId}: event source type ${type} is not emulated; ignored`);
+      const source = EVENT_SOURCE_HANDLERS.get(type);
+      if (!source) {
+        debug(`${logicalId}: event source type ${type} is not emulated; ignored`);
+        continue;
       }
+      const props = (resolve_(rawEvent.Properties ?? {}) as Json) ?? {};
+      source.handler({
+        ...scopeForServices,
+        logicalId,
+        ownerId,
+        eventId,
+        ownerArn,
+        kind,
+        type,
+        rawEvent,
+        props,
+      });
     }
   };
 
   for (const [logicalId, resource] of active) {
-    const { type } = types[logicalId] as { type: string; props: Json };
-    const rawProps = (types[logicalId] as { props: Json }).props;
+    const { type, props: rawProps } = types[logicalId] as { type: string; props: Json };
     const id = identity(logicalId);
-    switch (type) {
-      case 'AWS::S3::Bucket': {
-        const props = resolve_(rawProps) as Json;
-        const notification = isObject(props.NotificationConfiguration) ? props.NotificationConfiguration : {};
-        const bucket: LocalBucket = {
-          logicalId,
-          name: id.ref,
-          arn: id.attrs.Arn as string,
-          notifications: [],
-          eventBridge: isObject(notification.EventBridgeConfiguration)
-            ? notification.EventBridgeConfiguration.EventBridgeEnabled !== false &&
-              notification.EventBridgeConfiguration.EventBridgeEnabled !== 'false'
-            : false,
-          versioned:
-            isObject(props.VersioningConfiguration) && props.VersioningConfiguration.Status === 'Enabled',
-        };
-        for (const config of Array.isArray(notification.LambdaConfigurations)
-          ? notification.LambdaConfigurations
-          : []) {
-          if (!isObject(config)) continue;
-          // Functions may not be built yet: remember the ARN and map it to a logical id below.
-          pendingNotifications.push({
-            bucket: logicalId,
-            notification: {
-              events: [String(config.Event)],
-              ...keyFilter(config.Filter),
-              functionLogicalId: String(config.Function),
-            },
-          });
-        }
-        for (const key of ['QueueConfigurations', 'TopicConfigurations']) {
-          if (notification[key] !== undefined) debug(`${logicalId}: ${key} are not emulated; ignored`);
-        }
-        bucketById.set(logicalId, bucket);
-        model.buckets.push(bucket);
-        break;
-      }
-      case 'AWS::DynamoDB::Table':
-      case 'AWS::Serverless::SimpleTable': {
-        const props = resolve_(rawProps) as Json;
-        model.tables.push({
-          logicalId,
-          name: id.ref,
-          arn: id.attrs.Arn as string,
-          createTableInput:
-            type === 'AWS::DynamoDB::Table' ? tableInput(id.ref, props) : simpleTableInput(id.ref, props),
-        } satisfies LocalTable);
-        break;
-      }
-      case 'AWS::Serverless::Function':
-      case 'AWS::Lambda::Function': {
-        const { Events: events, ...rest } = rawProps;
-        const props = resolve_(rest) as Json;
-        const environment =
-          isObject(props.Environment) && isObject(props.Environment.Variables)
-            ? props.Environment.Variables
-            : {};
-        const entry = functionEntry(options.root, logicalId, props, (resource.Metadata ?? {}) as Json);
-        const invoke = isObject(props.EventInvokeConfig) ? props.EventInvokeConfig : {};
-        const fn: LocalFunction = {
-          logicalId,
-          name: id.ref,
-          arn: id.attrs.Arn as string,
-          folder: entry.folder,
-          sourceEntry: entry.path,
-          handlerExport: entry.handlerExport,
-          environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, str(v) ?? ''])),
-          timeoutSeconds: num(props.Timeout, 3),
-          memoryMb: num(props.MemorySize, 128),
-          async: asyncConfig(invoke),
-        };
-        model.functions.push(fn);
-        addEventSources(logicalId, fn.arn, events, 'function');
-        break;
-      }
-      case 'AWS::Lambda::EventInvokeConfig':
-        invokeConfigs.push({
-          functionRef: String(resolve_(rawProps.FunctionName)),
-          props: resolve_(rawProps) as Json,
-        });
-        break;
-      case 'AWS::Serverless::StateMachine':
-      case 'AWS::StepFunctions::StateMachine': {
-        const { Events: events, ...rest } = rawProps;
-        const props = resolve_(rest) as Json;
-        const { definition, definitionPath } = stateMachineDefinition(options.root, logicalId, props);
-        const machine: LocalStateMachine = {
-          logicalId,
-          name: id.attrs.Name as string,
-          arn: id.attrs.Arn as string,
-          definition,
-          ...(definitionPath ? { definitionPath } : {}),
-        };
-        model.stateMachines.push(machine);
-        addEventSources(logicalId, machine.arn, events, 'stateMachine');
-        break;
-      }
-      case 'AWS::SNS::Topic': {
-        const props = resolve_(rawProps) as Json;
-        const topic: LocalTopic = {
-          logicalId,
-          name: id.attrs.TopicName as string,
-          arn: id.ref,
-          subscriptions: [],
-        };
-        for (const sub of Array.isArray(props.Subscription) ? props.Subscription : []) {
-          if (isObject(sub))
-            topic.subscriptions?.push({ protocol: String(sub.Protocol), endpoint: String(sub.Endpoint) });
-        }
-        topicById.set(logicalId, topic);
-        model.topics.push(topic);
-        break;
-      }
-      case 'AWS::SNS::Subscription': {
-        const props = resolve_(rawProps) as Json;
-        const filterPolicy =
-          typeof props.FilterPolicy === 'string' ? JSON.parse(props.FilterPolicy) : props.FilterPolicy;
-        pendingSubscriptions.push({
-          topicArn: String(props.TopicArn),
-          subscription: {
-            protocol: String(props.Protocol),
-            endpoint: String(props.Endpoint),
-            ...(isObject(filterPolicy) ? { filterPolicy } : {}),
-            ...(props.RawMessageDelivery !== undefined
-              ? {
-                  rawMessageDelivery:
-                    props.RawMessageDelivery === true || props.RawMessageDelivery === 'true',
-                }
-              : {}),
-          },
-        });
-        break;
-      }
-      case 'AWS::SQS::Queue':
-        model.queues.push({
-          logicalId,
-          name: id.attrs.QueueName as string,
-          arn: id.attrs.Arn as string,
-        } satisfies LocalQueue);
-        break;
-      case 'AWS::Events::Rule': {
-        const props = resolve_(rawProps) as Json;
-        model.rules.push({
-          logicalId,
-          name: id.ref,
-          arn: id.attrs.Arn as string,
-          eventBusName: str(props.EventBusName) ?? 'default',
-          ...(props.EventPattern !== undefined
-            ? {
-                eventPattern: (typeof props.EventPattern === 'string'
-                  ? JSON.parse(props.EventPattern)
-                  : props.EventPattern) as Json,
-              }
-            : {}),
-          ...(props.ScheduleExpression !== undefined
-            ? { scheduleExpression: String(props.ScheduleExpression) }
-            : {}),
-          enabled: enabled(props),
-          targets: (Array.isArray(props.Targets) ? props.Targets : []).filter(isObject).map((target) => ({
-            id: String(target.Id),
-            arn: String(target.Arn),
-            ...(target.Input !== undefined ? { input: str(target.Input) as string } : {}),
-            ...(target.InputPath !== undefined ? { inputPath: String(target.InputPath) } : {}),
-          })),
-        } satisfies LocalRule);
-        break;
-      }
-      case 'AWS::Scheduler::ScheduleGroup': {
-        model.scheduleGroups = [...(model.scheduleGroups ?? []), id.ref];
-        break;
-      }
-      case 'AWS::Scheduler::Schedule': {
-        const props = resolve_(rawProps) as Json;
-        const target = isObject(props.Target) ? props.Target : {};
-        model.schedules.push({
-          logicalId,
-          name: id.ref,
-          groupName: str(props.GroupName) ?? 'default',
-          expression: String(props.ScheduleExpression),
-          timezone: str(props.ScheduleExpressionTimezone) ?? 'UTC',
-          enabled: enabled(props),
-          target: {
-            arn: String(target.Arn),
-            ...(target.Input !== undefined ? { input: str(target.Input) as string } : {}),
-            ...(target.RoleArn !== undefined ? { roleArn: String(target.RoleArn) } : {}),
-          },
-        } satisfies LocalSchedule);
-        break;
-      }
-      default:
-        debug(`${logicalId} (${type}) is not emulated; its Ref/GetAtt values are local placeholders`);
+    const support = RESOURCE_HANDLERS.get(type);
+    if (!support) {
+      debug(`${logicalId} (${type}) is not emulated; its Ref/GetAtt values are local placeholders`);
+      continue;
     }
+    support.handler({
+      ...scopeForServices,
+      logicalId,
+      type,
+      rawProps,
+      metadata: resource.Metadata ?? {},
+      id,
+      addEventSources,
+    });
   }
 
-  for (const { bucket, notification } of pendingNotifications) {
-    const target = bucketById.get(bucket);
-    if (!target) {
-      throw new TemplateError(
-        `S3 notification refers to bucket ${bucket}, which is not ${activeIds.has(bucket) ? 'a bucket' : 'declared'}`,
-      );
-    }
-    const fnId = functionByArnOrName(notification.functionLogicalId);
-    if (!fnId)
-      throw new TemplateError(
-        `${bucket}: notification target ${notification.functionLogicalId} is not a function of this template`,
-      );
-    target.notifications.push({ ...notification, functionLogicalId: fnId });
-  }
-  for (const { topicArn, subscription } of pendingSubscriptions) {
-    const topic = model.topics.find((t) => t.arn === topicArn);
-    if (topic) topic.subscriptions?.push(subscription);
-    else debug(`subscription to ${topicArn} ignored: the topic is not in this template`);
-  }
-  for (const { functionRef, props } of invokeConfigs) {
-    const fnId =
-      functionByArnOrName(functionRef.split(':').slice(0, 7).join(':')) ?? functionByArnOrName(functionRef);
-    const fn = model.functions.find((f) => f.logicalId === fnId);
-    if (!fn)
-      throw new TemplateError(
-        `AWS::Lambda::EventInvokeConfig refers to ${functionRef}, not a function of this template`,
-      );
-    fn.async = asyncConfig(props);
-  }
-  void topicById;
+  // Links between resources (notifications, subscriptions, invoke configs) once every resource exists.
+  for (const service of TEMPLATE_SUPPORT) service.link?.(scopeForServices);
 
   for (const [name, output] of Object.entries((template.Outputs as Json | undefined) ?? {})) {
     if (!isObject(output)) continue;
@@ -581,138 +276,4 @@ function resolveParameters(declared: Json, given: Record<string, string>): Recor
         : value;
   }
   return out;
-}
-
-function keyFilter(filter: unknown): { prefix?: string; suffix?: string } {
-  const rules =
-    isObject(filter) && isObject(filter.S3Key) && Array.isArray(filter.S3Key.Rules) ? filter.S3Key.Rules : [];
-  const out: { prefix?: string; suffix?: string } = {};
-  for (const rule of rules) {
-    if (!isObject(rule)) continue;
-    const name = String(rule.Name).toLowerCase();
-    if (name === 'prefix' || name === 'suffix') out[name] = String(rule.Value);
-  }
-  return out;
-}
-
-function asyncConfig(config: Json): LocalFunction['async'] {
-  const destinations = isObject(config.DestinationConfig) ? config.DestinationConfig : {};
-  const destination = (key: string) => {
-    const entry = destinations[key];
-    return isObject(entry) && entry.Destination !== undefined ? String(entry.Destination) : undefined;
-  };
-  const onFailure = destination('OnFailure');
-  const onSuccess = destination('OnSuccess');
-  return {
-    maximumRetryAttempts: num(config.MaximumRetryAttempts, 2),
-    maximumEventAgeSeconds: num(config.MaximumEventAgeInSeconds, 21600),
-    ...(onFailure ? { onFailure } : {}),
-    ...(onSuccess ? { onSuccess } : {}),
-  };
-}
-
-const TABLE_KEYS = [
-  'KeySchema',
-  'AttributeDefinitions',
-  'GlobalSecondaryIndexes',
-  'LocalSecondaryIndexes',
-  'BillingMode',
-  'ProvisionedThroughput',
-  'StreamSpecification',
-  'SSESpecification',
-  'TableClass',
-  'DeletionProtectionEnabled',
-  'TimeToLiveSpecification',
-];
-
-function tableInput(name: string, props: Json): Json {
-  const out: Json = { TableName: name };
-  for (const key of TABLE_KEYS) if (props[key] !== undefined) out[key] = props[key];
-  return out;
-}
-
-function simpleTableInput(name: string, props: Json): Json {
-  const key = isObject(props.PrimaryKey) ? props.PrimaryKey : { Name: 'id', Type: 'String' };
-  const typeCode: Record<string, string> = { String: 'S', Number: 'N', Binary: 'B' };
-  return {
-    TableName: name,
-    KeySchema: [{ AttributeName: String(key.Name), KeyType: 'HASH' }],
-    AttributeDefinitions: [
-      { AttributeName: String(key.Name), AttributeType: typeCode[String(key.Type)] ?? 'S' },
-    ],
-    ...(props.ProvisionedThroughput
-      ? { BillingMode: 'PROVISIONED', ProvisionedThroughput: props.ProvisionedThroughput }
-      : { BillingMode: 'PAY_PER_REQUEST' }),
-    ...(props.SSESpecification ? { SSESpecification: props.SSESpecification } : {}),
-  };
-}
-
-const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
-
-function functionEntry(
-  root: string,
-  logicalId: string,
-  props: Json,
-  metadata: Json,
-): { path: string; folder: string; handlerExport: string } {
-  const handler = str(props.Handler) ?? 'index.handler';
-  const dot = handler.lastIndexOf('.');
-  const handlerExport = dot >= 0 ? handler.slice(dot + 1) : 'handler';
-  const modulePath = dot >= 0 ? handler.slice(0, dot) : handler;
-  const codeDir = resolve(root, str(props.CodeUri) ?? '.');
-  const build = isObject(metadata.BuildProperties) ? metadata.BuildProperties : {};
-  const entryPoint = Array.isArray(build.EntryPoints) ? str(build.EntryPoints[0]) : undefined;
-  const candidates = entryPoint
-    ? [resolve(codeDir, entryPoint)]
-    : SOURCE_EXTENSIONS.map((ext) => resolve(codeDir, `${modulePath}${ext}`));
-  const path = candidates.find((candidate) => existsSync(candidate));
-  if (!path) {
-    throw new TemplateError(
-      `${logicalId}: handler source not found (looked for ${candidates.map((c) => relative(root, c)).join(', ')})`,
-    );
-  }
-  const rel = relative(root, path).split(sep);
-  const folder = rel[0] === 'functions' && rel.length > 2 ? (rel[1] as string) : basename(dirname(path));
-  return { path, folder, handlerExport };
-}
-
-function stateMachineDefinition(
-  root: string,
-  logicalId: string,
-  props: Json,
-): { definition: Json; definitionPath?: string } {
-  let definition: unknown;
-  let definitionPath: string | undefined;
-  if (props.Definition !== undefined) definition = props.Definition;
-  else if (typeof props.DefinitionString === 'string') definition = JSON.parse(props.DefinitionString);
-  else if (typeof props.DefinitionUri === 'string') {
-    definitionPath = isAbsolute(props.DefinitionUri) ? props.DefinitionUri : join(root, props.DefinitionUri);
-    if (!existsSync(definitionPath))
-      throw new TemplateError(`${logicalId}: DefinitionUri ${props.DefinitionUri} does not exist`);
-    definition = yamlParse(readFileSync(definitionPath, 'utf8'));
-  } else
-    throw new TemplateError(
-      `${logicalId}: a state machine needs Definition, DefinitionString or DefinitionUri`,
-    );
-  const substitutions = isObject(props.DefinitionSubstitutions) ? props.DefinitionSubstitutions : {};
-  const substituted = substituteDefinition(definition, substitutions);
-  if (!isObject(substituted))
-    throw new TemplateError(`${logicalId}: the state machine definition is not an object`);
-  return { definition: substituted, ...(definitionPath ? { definitionPath } : {}) };
-}
-
-/** DefinitionSubstitutions: `${Name}` placeholders in string values (and keys) replaced. */
-export function substituteDefinition(value: unknown, substitutions: Json): unknown {
-  const replace = (text: string) =>
-    text.replace(/\$\{([^}]+)\}/g, (match, key: string) =>
-      key in substitutions ? String(str(substitutions[key])) : match,
-    );
-  if (typeof value === 'string') return replace(value);
-  if (Array.isArray(value)) return value.map((item) => substituteDefinition(item, substitutions));
-  if (isObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [replace(k), substituteDefinition(v, substitutions)]),
-    );
-  }
-  return value;
 }
