@@ -9,10 +9,11 @@ import { requestId, sendJson, sendJsonError } from '../core/http.ts';
 import type { ServiceContext } from '../core/service.ts';
 import { handleRestApi } from './airflow/rest-api.ts';
 import { compareVersions, MIN_INVOKE_REST_API_VERSION } from './airflow/versions.ts';
+import { MwaaError, validationError } from './errors.ts';
 import { type EnvironmentModel, isServing } from './model.ts';
 import { parseSigV4 } from './sigv4.ts';
 import type { AirflowIdentity, TokenStore } from './tokens.ts';
-import { MwaaError, validateName, validationError } from './validation.ts';
+import { validateName } from './validation.ts';
 
 const JSON_TYPE = 'application/json';
 

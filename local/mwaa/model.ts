@@ -20,8 +20,9 @@ import {
 } from './airflow/instance.ts';
 import { startWebserver } from './airflow/server.ts';
 import { DEFAULT_AIRFLOW_VERSION, versionChangeProblem } from './airflow/versions.ts';
+import { notFoundError, validationError } from './errors.ts';
 import type { TokenStore } from './tokens.ts';
-import { notFoundError, validateCreate, validateUpdate, validationError } from './validation.ts';
+import { validateCreate, validateUpdate } from './validation.ts';
 
 const MIN = 60_000;
 /** Emulated durations of each lifecycle phase. */

@@ -3,7 +3,7 @@
  * `airflow` signing name. The signature itself is not recomputed — the local cloud accepts any
  * credentials — but the access key id is recorded, which is how the emulator tells callers apart.
  */
-import { MwaaError } from './validation.ts';
+import { MwaaError } from './errors.ts';
 
 export interface SigV4Credential {
   accessKeyId: string;

@@ -3,24 +3,7 @@
  * a `ValidationException` whose message reads like AWS's constraint errors.
  */
 import { isSupportedVersion, SUPPORTED_AIRFLOW_VERSIONS } from './airflow/versions.ts';
-
-export class MwaaError extends Error {
-  override name = 'MwaaError';
-  code: string;
-  status: number;
-  /** Extra members of the error body (InvokeRestApi's RestApiStatusCode / RestApiResponse). */
-  fields: Record<string, unknown>;
-  constructor(code: string, status: number, message: string, fields: Record<string, unknown> = {}) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.fields = fields;
-  }
-}
-
-export const validationError = (message: string) => new MwaaError('ValidationException', 400, message);
-export const notFoundError = (name: string) =>
-  new MwaaError('ResourceNotFoundException', 404, `Environment ${name} was not found.`);
+import { validationError } from './errors.ts';
 
 const NAME = /^[a-zA-Z][0-9a-zA-Z\-_]*$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/;
