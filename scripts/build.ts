@@ -2,12 +2,17 @@
  * `npm run build`: bundle every function the way `sam build` does (esbuild, ESM, node24,
  * minified, with source maps and code splitting) to dist/functions/<name>/index.mjs plus the
  * chunks it loads lazily, and the local cloud to dist/local/index.mjs. The esbuild settings mirror each function's `Metadata.BuildProperties`
- * in template.yaml; the template tests check the two agree.
+ * in template.yaml; the template tests check the two agree. It first composes the workflow
+ * definitions statemachines/<name>.asl.json from statemachines/src (scripts/compose-statemachines.ts).
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { writeStatemachines } from './compose-statemachines.ts';
 import { functionBundleOptions, functionNames, root } from './esbuild-options.ts';
+
+const composed = writeStatemachines();
+if (composed.length) console.log(`composed ${composed.join(', ')}`);
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
