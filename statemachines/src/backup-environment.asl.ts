@@ -1,3 +1,6 @@
+import { unpauseActiveDags } from './fragments/dags.ts';
+import { ensureFailureCause } from './fragments/failure.ts';
+import { applyDefaults, validateWholeSeconds } from './fragments/input.ts';
 import {
   BACKUP_READ_ERRORS,
   catchAll,
@@ -18,55 +21,18 @@ export function backupEnvironment(): StateMachine {
     StartAt: 'ApplyDefaults',
     TimeoutSeconds: 43200,
     States: {
-      ApplyDefaults: {
-        Type: 'Pass',
-        Comment: 'Defaults for optional settings; tests shorten the waits through the input.',
-        Parameters: {
-          defaults: {
-            exportTimeoutSeconds: 3600,
-            heartbeatSeconds: 300,
-          },
-          'input.$': '$',
-        },
-        Next: 'MergeDefaults',
-      },
-      MergeDefaults: {
-        Type: 'Pass',
-        Comment: 'Input values win over the defaults (shallow merge).',
-        Parameters: {
-          'config.$': 'States.JsonMerge($.defaults, $.input, false)',
-        },
-        Next: 'ValidateInput',
-      },
+      ...applyDefaults({ exportTimeoutSeconds: 3600, heartbeatSeconds: 300 }),
       ValidateInput: {
         Type: 'Choice',
         Choices: [
           {
             And: [
-              {
-                Variable: '$.config.environment',
-                IsPresent: true,
-              },
-              {
-                Variable: '$.config.environment',
-                IsString: true,
-              },
-              {
-                Variable: '$.config.lockOwner',
-                IsPresent: true,
-              },
-              {
-                Variable: '$.config.lockOwner',
-                IsString: true,
-              },
-              {
-                Variable: '$.config.heartbeatSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.exportTimeoutSeconds',
-                IsNumeric: true,
-              },
+              { Variable: '$.config.environment', IsPresent: true },
+              { Variable: '$.config.environment', IsString: true },
+              { Variable: '$.config.lockOwner', IsPresent: true },
+              { Variable: '$.config.lockOwner', IsString: true },
+              { Variable: '$.config.heartbeatSeconds', IsNumeric: true },
+              { Variable: '$.config.exportTimeoutSeconds', IsNumeric: true },
             ],
             Next: 'ValidateSecondsRange',
           },
@@ -79,69 +45,11 @@ export function backupEnvironment(): StateMachine {
         Cause:
           'The input must name the environment and the execution holding its lock: {"environment": "<name>", "lockOwner": "<execution ARN>"}; heartbeatSeconds and exportTimeoutSeconds must be numbers.',
       },
-      ValidateSecondsRange: {
-        Type: 'Choice',
-        Comment:
-          'Before the lock: a *Seconds value that Step Functions would reject in TimeoutSecondsPath/HeartbeatSecondsPath/SecondsPath fails the execution with States.Runtime, which no Catch handles, so it must be refused here. Each value must be a number of at least 1 ...',
-        Choices: [
-          {
-            And: [
-              {
-                Variable: '$.config.heartbeatSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.heartbeatSeconds',
-                NumericGreaterThanEquals: 1,
-              },
-              {
-                Variable: '$.config.exportTimeoutSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.exportTimeoutSeconds',
-                NumericGreaterThanEquals: 1,
-              },
-            ],
-            Next: 'FormatSeconds',
-          },
-        ],
-        Default: 'InvalidSeconds',
-      },
-      FormatSeconds: {
-        Type: 'Pass',
-        Comment: '... and a whole number: its text has no decimal point or exponent.',
-        Parameters: {
-          'text.$': "States.Format('{},{}', $.config.heartbeatSeconds, $.config.exportTimeoutSeconds)",
-        },
-        ResultPath: '$.wholeSeconds',
-        Next: 'ValidateWholeSeconds',
-      },
-      ValidateWholeSeconds: {
-        Type: 'Choice',
-        Choices: [
-          {
-            Or: [
-              {
-                Variable: '$.wholeSeconds.text',
-                StringMatches: '*.*',
-              },
-              {
-                Variable: '$.wholeSeconds.text',
-                StringMatches: '*e*',
-              },
-            ],
-            Next: 'InvalidSeconds',
-          },
-        ],
-        Default: 'Plan',
-      },
-      InvalidSeconds: {
-        Type: 'Fail',
-        Error: 'InvalidInputError',
-        Cause:
-          'heartbeatSeconds and exportTimeoutSeconds must be whole numbers of seconds, at least 1; nothing was exported; the calling workflow releases its lock.',
-      },
+      ...validateWholeSeconds({
+        paths: ['$.config.heartbeatSeconds', '$.config.exportTimeoutSeconds'],
+        next: 'Plan',
+        outcome: 'nothing was exported; the calling workflow releases its lock.',
+      }),
       Plan: {
         Type: 'Task',
         Comment:
@@ -176,32 +84,18 @@ export function backupEnvironment(): StateMachine {
           Key: ENVIRONMENT_KEY,
           UpdateExpression: 'SET backupAttempt = :attempt',
           ConditionExpression: '#lock.executionArn = :owner',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-          },
+          ExpressionAttributeNames: { '#lock': 'lock' },
           ExpressionAttributeValues: {
             ':attempt': {
               M: {
-                lockOwner: {
-                  'S.$': '$.config.lockOwner',
-                },
-                childArn: {
-                  'S.$': '$$.Execution.Id',
-                },
-                bucket: {
-                  'S.$': '$.backup.bucket',
-                },
-                prefix: {
-                  'S.$': '$.backup.prefix',
-                },
-                backupId: {
-                  'S.$': '$.backup.backupId',
-                },
+                lockOwner: { 'S.$': '$.config.lockOwner' },
+                childArn: { 'S.$': '$$.Execution.Id' },
+                bucket: { 'S.$': '$.backup.bucket' },
+                prefix: { 'S.$': '$.backup.prefix' },
+                backupId: { 'S.$': '$.backup.backupId' },
               },
             },
-            ':owner': {
-              'S.$': '$.config.lockOwner',
-            },
+            ':owner': { 'S.$': '$.config.lockOwner' },
           },
         },
         ResultPath: null,
@@ -213,24 +107,12 @@ export function backupEnvironment(): StateMachine {
         Type: 'Choice',
         Comment:
           "A pause that took over a stopped attempt's lock passes that attempt's backup (inheritActiveDags): its record of the active DAGs predates any pausing.",
-        Choices: [
-          {
-            Variable: '$.config.inheritActiveDags',
-            IsPresent: true,
-            Next: 'IsInheritNull',
-          },
-        ],
+        Choices: [{ Variable: '$.config.inheritActiveDags', IsPresent: true, Next: 'IsInheritNull' }],
         Default: 'Snapshot',
       },
       IsInheritNull: {
         Type: 'Choice',
-        Choices: [
-          {
-            Variable: '$.config.inheritActiveDags',
-            IsNull: true,
-            Next: 'Snapshot',
-          },
-        ],
+        Choices: [{ Variable: '$.config.inheritActiveDags', IsNull: true, Next: 'Snapshot' }],
         Default: 'InheritActiveDags',
       },
       InheritActiveDags: {
@@ -249,9 +131,7 @@ export function backupEnvironment(): StateMachine {
             'from.$': '$.config.inheritActiveDags',
           },
         },
-        ResultSelector: {
-          'inherited.$': '$.Payload.inherited',
-        },
+        ResultSelector: { 'inherited.$': '$.Payload.inherited' },
         ResultPath: '$.inherited',
         Retry: lambdaRetry(BACKUP_READ_ERRORS),
         Catch: catchAll('HasFailureCause'),
@@ -337,13 +217,7 @@ export function backupEnvironment(): StateMachine {
       },
       IsVerified: {
         Type: 'Choice',
-        Choices: [
-          {
-            Variable: '$.verification.verified',
-            BooleanEquals: true,
-            Next: 'RecordVerifiedBackup',
-          },
-        ],
+        Choices: [{ Variable: '$.verification.verified', BooleanEquals: true, Next: 'RecordVerifiedBackup' }],
         Default: 'NotVerified',
       },
       NotVerified: {
@@ -365,53 +239,25 @@ export function backupEnvironment(): StateMachine {
           Key: ENVIRONMENT_KEY,
           UpdateExpression: 'SET lastVerifiedBackup = :backup, snapshotKey = :snapshot, updatedAt = :now',
           ConditionExpression: '#lock.executionArn = :owner',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-          },
+          ExpressionAttributeNames: { '#lock': 'lock' },
           ExpressionAttributeValues: {
             ':backup': {
               M: {
-                bucket: {
-                  'S.$': '$.backup.bucket',
-                },
-                prefix: {
-                  'S.$': '$.backup.prefix',
-                },
-                backupId: {
-                  'S.$': '$.backup.backupId',
-                },
-                verifiedAt: {
-                  'S.$': '$$.Execution.StartTime',
-                },
-                verifiedBy: {
-                  'S.$': '$$.Execution.Id',
-                },
-                airflowVersion: {
-                  'S.$': '$.verification.airflowVersion',
-                },
-                manifestKey: {
-                  'S.$': '$.verification.manifestKey',
-                },
-                manifestSha256: {
-                  'S.$': '$.verification.manifestSha256',
-                },
-                snapshotSha256: {
-                  'S.$': '$.snapshot.snapshotSha256',
-                },
-                recreation: {
-                  'S.$': 'States.JsonToString($.snapshot.recreation)',
-                },
+                bucket: { 'S.$': '$.backup.bucket' },
+                prefix: { 'S.$': '$.backup.prefix' },
+                backupId: { 'S.$': '$.backup.backupId' },
+                verifiedAt: { 'S.$': '$$.Execution.StartTime' },
+                verifiedBy: { 'S.$': '$$.Execution.Id' },
+                airflowVersion: { 'S.$': '$.verification.airflowVersion' },
+                manifestKey: { 'S.$': '$.verification.manifestKey' },
+                manifestSha256: { 'S.$': '$.verification.manifestSha256' },
+                snapshotSha256: { 'S.$': '$.snapshot.snapshotSha256' },
+                recreation: { 'S.$': 'States.JsonToString($.snapshot.recreation)' },
               },
             },
-            ':snapshot': {
-              'S.$': '$.snapshot.snapshotKey',
-            },
-            ':owner': {
-              'S.$': '$.config.lockOwner',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
+            ':snapshot': { 'S.$': '$.snapshot.snapshotKey' },
+            ':owner': { 'S.$': '$.config.lockOwner' },
+            ':now': { 'S.$': '$$.Execution.StartTime' },
           },
         },
         ResultPath: null,
@@ -436,54 +282,13 @@ export function backupEnvironment(): StateMachine {
         },
         End: true,
       },
-      ReenableDags: {
-        Type: 'Task',
-        Comment: 'The export paused the active DAGs: unpause them again (no-op when it paused none).',
-        Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: {
-          FunctionName: substitution('MetadataTransferFunctionArn'),
-          Payload: {
-            action: 'unpauseActiveDags',
-            'environment.$': '$.config.environment',
-            'bucket.$': '$.backup.bucket',
-            'prefix.$': '$.backup.prefix',
-            'backupId.$': '$.backup.backupId',
-          },
-        },
-        ResultSelector: {
-          'unpaused.$': '$.Payload.unpaused',
-        },
-        ResultPath: '$.reenable',
-        Retry: lambdaRetry(BACKUP_READ_ERRORS),
-        Catch: catchAll('HasFailureCause', '$.reenableError'),
-        Next: 'HasFailureCause',
-      },
-      HasFailureCause: {
-        Type: 'Choice',
-        Comment: 'Timeouts may come without a Cause; the failure record needs one.',
-        Choices: [
-          {
-            Variable: '$.error.Cause',
-            IsPresent: false,
-            Next: 'AddFailureCause',
-          },
-          {
-            Variable: '$.error.Cause',
-            IsString: true,
-            Next: 'FailBackup',
-          },
-        ],
-        Default: 'AddFailureCause',
-      },
-      AddFailureCause: {
-        Type: 'Pass',
-        Parameters: {
-          'Error.$': '$.error.Error',
-          Cause: '(no cause given)',
-        },
-        ResultPath: '$.error',
-        Next: 'FailBackup',
-      },
+      ReenableDags: unpauseActiveDags({
+        comment: 'The export paused the active DAGs: unpause them again (no-op when it paused none).',
+        errors: BACKUP_READ_ERRORS,
+        catch: catchAll('HasFailureCause', '$.reenableError'),
+        next: 'HasFailureCause',
+      }),
+      ...ensureFailureCause('FailBackup'),
       FailBackup: {
         Type: 'Fail',
         Comment: 'The calling workflow reports the failure and releases its lock.',

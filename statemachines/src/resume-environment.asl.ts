@@ -1,3 +1,8 @@
+import { getEnvironment } from './fragments/environment.ts';
+import { failureTail } from './fragments/failure.ts';
+import { recordHistory } from './fragments/history.ts';
+import { applyDefaults, validateWholeSeconds } from './fragments/input.ts';
+import { releaseLock, takeLock } from './fragments/lock.ts';
 import {
   BACKUP_READ_ERRORS,
   catchAll,
@@ -8,8 +13,9 @@ import {
   LAMBDA_SERVICE_RETRY,
   lambdaRetry,
   MWAA_RETRY,
-  SFN_RETRY,
 } from './fragments/retry.ts';
+import { findStaleBackupAttempt, stopStaleBackup } from './fragments/stale.ts';
+import { awaitStatus } from './fragments/status.ts';
 import type { StateMachine } from './types.ts';
 import { substitution } from './types.ts';
 
@@ -20,56 +26,24 @@ export function resumeEnvironment(): StateMachine {
     StartAt: 'ApplyDefaults',
     TimeoutSeconds: 43200,
     States: {
-      ApplyDefaults: {
-        Type: 'Pass',
-        Comment: 'Defaults for optional settings; tests shorten the waits through the input.',
-        Parameters: {
-          defaults: {
-            pollSeconds: 60,
-            importTimeoutSeconds: 3600,
-            exportTimeoutSeconds: 3600,
-            heartbeatSeconds: 300,
-            reloadPlugins: false,
-            trustUnrecordedBackup: false,
-          },
-          'input.$': '$',
-        },
-        Next: 'MergeDefaults',
-      },
-      MergeDefaults: {
-        Type: 'Pass',
-        Comment: 'Input values win over the defaults (shallow merge).',
-        Parameters: {
-          'config.$': 'States.JsonMerge($.defaults, $.input, false)',
-        },
-        Next: 'ValidateInput',
-      },
+      ...applyDefaults({
+        pollSeconds: 60,
+        importTimeoutSeconds: 3600,
+        exportTimeoutSeconds: 3600,
+        heartbeatSeconds: 300,
+        reloadPlugins: false,
+        trustUnrecordedBackup: false,
+      }),
       ValidateInput: {
         Type: 'Choice',
         Choices: [
-          {
-            Variable: '$.config.environment',
-            IsPresent: false,
-            Next: 'InvalidInput',
-          },
+          { Variable: '$.config.environment', IsPresent: false, Next: 'InvalidInput' },
           {
             And: [
-              {
-                Variable: '$.config.environment',
-                IsString: true,
-              },
-              {
-                Variable: '$.config.pollSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.heartbeatSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.trustUnrecordedBackup',
-                IsBoolean: true,
-              },
+              { Variable: '$.config.environment', IsString: true },
+              { Variable: '$.config.pollSeconds', IsNumeric: true },
+              { Variable: '$.config.heartbeatSeconds', IsNumeric: true },
+              { Variable: '$.config.trustUnrecordedBackup', IsBoolean: true },
             ],
             Next: 'ValidateSecondsRange',
           },
@@ -82,385 +56,67 @@ export function resumeEnvironment(): StateMachine {
         Cause:
           'The input must name the environment: {"environment": "<name>"}; pollSeconds and heartbeatSeconds must be numbers, trustUnrecordedBackup a boolean.',
       },
-      ValidateSecondsRange: {
-        Type: 'Choice',
-        Comment:
-          'Before the lock: a *Seconds value that Step Functions would reject in TimeoutSecondsPath/HeartbeatSecondsPath/SecondsPath fails the execution with States.Runtime, which no Catch handles, so it must be refused here. Each value must be a number of at least 1 ...',
-        Choices: [
-          {
-            And: [
-              {
-                Variable: '$.config.pollSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.pollSeconds',
-                NumericGreaterThanEquals: 1,
-              },
-              {
-                Variable: '$.config.heartbeatSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.heartbeatSeconds',
-                NumericGreaterThanEquals: 1,
-              },
-              {
-                Variable: '$.config.importTimeoutSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.importTimeoutSeconds',
-                NumericGreaterThanEquals: 1,
-              },
-              {
-                Variable: '$.config.exportTimeoutSeconds',
-                IsNumeric: true,
-              },
-              {
-                Variable: '$.config.exportTimeoutSeconds',
-                NumericGreaterThanEquals: 1,
-              },
-            ],
-            Next: 'FormatSeconds',
-          },
+      ...validateWholeSeconds({
+        paths: [
+          '$.config.pollSeconds',
+          '$.config.heartbeatSeconds',
+          '$.config.importTimeoutSeconds',
+          '$.config.exportTimeoutSeconds',
         ],
-        Default: 'InvalidSeconds',
-      },
-      FormatSeconds: {
-        Type: 'Pass',
-        Comment: '... and a whole number: its text has no decimal point or exponent.',
-        Parameters: {
-          'text.$':
-            "States.Format('{},{},{},{}', $.config.pollSeconds, $.config.heartbeatSeconds, $.config.importTimeoutSeconds, $.config.exportTimeoutSeconds)",
-        },
-        ResultPath: '$.wholeSeconds',
-        Next: 'ValidateWholeSeconds',
-      },
-      ValidateWholeSeconds: {
-        Type: 'Choice',
-        Choices: [
-          {
-            Or: [
-              {
-                Variable: '$.wholeSeconds.text',
-                StringMatches: '*.*',
-              },
-              {
-                Variable: '$.wholeSeconds.text',
-                StringMatches: '*e*',
-              },
-            ],
-            Next: 'InvalidSeconds',
-          },
-        ],
-        Default: 'TakeLock',
-      },
-      InvalidSeconds: {
-        Type: 'Fail',
-        Error: 'InvalidInputError',
-        Cause:
-          'pollSeconds, heartbeatSeconds, importTimeoutSeconds and exportTimeoutSeconds must be whole numbers of seconds, at least 1; the lock was not taken and nothing was changed.',
-      },
-      TakeLock: {
-        Type: 'Task',
-        Comment:
-          'At most one pause/resume/upgrade per environment (invariant 2, docs/architecture.md §6.1). Re-entrant for this execution.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #lock = :lock, updatedAt = :now',
-          ConditionExpression: 'attribute_not_exists(#lock) OR #lock.executionArn = :exec',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-          },
-          ExpressionAttributeValues: {
-            ':lock': {
-              M: {
-                operation: {
-                  S: 'resume',
-                },
-                executionArn: {
-                  'S.$': '$$.Execution.Id',
-                },
-                startedAt: {
-                  'S.$': '$$.Execution.StartTime',
-                },
-              },
-            },
-            ':exec': {
-              'S.$': '$$.Execution.Id',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
-          },
-          ReturnValues: 'ALL_NEW',
-        },
-        ResultSelector: {
-          'item.$': '$.Attributes',
-        },
-        ResultPath: '$.registry',
-        Retry: DYNAMODB_RETRY,
-        Catch: [
-          {
-            ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'],
-            ResultPath: '$.lockConflict',
-            Next: 'ReadLockHolder',
-          },
-          {
-            ErrorEquals: ['States.ALL'],
-            ResultPath: '$.error',
-            Next: 'FailWithoutLock',
-          },
-        ],
-        Next: 'ReadRegistryState',
-      },
-      ReadLockHolder: {
-        Type: 'Task',
-        Comment:
-          'Who holds the lock? A lock whose execution has ended is stale (the workflow cannot read a clock, so liveness replaces an expiry time).',
-        Resource: 'arn:aws:states:::dynamodb:getItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          ConsistentRead: true,
-          ProjectionExpression: '#lock',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-          },
-        },
-        ResultSelector: {
-          'executionArn.$': '$.Item.lock.M.executionArn.S',
-          'operation.$': '$.Item.lock.M.operation.S',
-        },
-        ResultPath: '$.holder',
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('LockHeld'),
-        Next: 'DescribeLockHolder',
-      },
-      DescribeLockHolder: {
-        Type: 'Task',
-        Resource: 'arn:aws:states:::aws-sdk:sfn:describeExecution',
-        Parameters: {
-          'ExecutionArn.$': '$.holder.executionArn',
-        },
-        ResultSelector: {
-          'status.$': '$.Status',
-        },
-        ResultPath: '$.holder.execution',
-        Retry: SFN_RETRY,
-        Catch: [
-          {
-            ErrorEquals: ['Sfn.ExecutionDoesNotExistException', 'Sfn.InvalidArnException'],
-            ResultPath: '$.holder.execution',
-            Next: 'TakeStaleLock',
-          },
-          {
-            ErrorEquals: ['States.ALL'],
-            ResultPath: '$.error',
-            Next: 'LockHeld',
-          },
-        ],
-        Next: 'IsLockHolderRunning',
-      },
-      IsLockHolderRunning: {
-        Type: 'Choice',
-        Choices: [
-          {
-            Variable: '$.holder.execution.status',
-            StringEquals: 'RUNNING',
-            Next: 'LockHeld',
-          },
-        ],
-        Default: 'TakeStaleLock',
-      },
-      TakeStaleLock: {
-        Type: 'Task',
-        Comment: 'Compare-and-swap: only replaces the stale holder seen above.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #lock = :lock, updatedAt = :now',
-          ConditionExpression: '#lock.executionArn = :stale',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-          },
-          ExpressionAttributeValues: {
-            ':lock': {
-              M: {
-                operation: {
-                  S: 'resume',
-                },
-                executionArn: {
-                  'S.$': '$$.Execution.Id',
-                },
-                startedAt: {
-                  'S.$': '$$.Execution.StartTime',
-                },
-              },
-            },
-            ':stale': {
-              'S.$': '$.holder.executionArn',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
-          },
-          ReturnValues: 'ALL_NEW',
-        },
-        ResultSelector: {
-          'item.$': '$.Attributes',
-        },
-        ResultPath: '$.registry',
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('LockHeld'),
-        Next: 'HasStaleBackupAttempt',
-      },
-      LockHeld: {
-        Type: 'Pass',
-        Comment: 'Refused: another operation holds the lock. We do not hold it, so nothing is released.',
-        Parameters: {
-          'cause.$':
-            "States.Format('Another operation holds the lock of environment {}; nothing was changed. See the runbook in docs/pause-resume.md.', $.config.environment)",
-        },
-        ResultPath: '$.failure',
-        Next: 'FailLockHeld',
-      },
-      FailLockHeld: {
-        Type: 'Fail',
-        Error: 'LockHeldError',
-        CausePath: '$.failure.cause',
-      },
-      FailWithoutLock: {
-        Type: 'Fail',
-        Comment: 'The lock could not be taken (DynamoDB error): nothing was changed.',
-        ErrorPath: '$.error.Error',
-        Cause: 'The environment lock could not be taken; nothing was changed.',
-      },
-      HasStaleBackupAttempt: {
-        Type: 'Choice',
-        Comment:
+        next: 'TakeLock',
+        outcome: 'the lock was not taken and nothing was changed.',
+      }),
+      ...takeLock({
+        operation: 'resume',
+        next: 'ReadRegistryState',
+        nextAfterStaleLock: 'HasStaleBackupAttempt',
+        runbook: 'docs/pause-resume.md',
+      }),
+      ...findStaleBackupAttempt({
+        comment:
           "A stale holder's backup child records its attempt (backupAttempt) before it pauses anything; kept here because the registry item is read only once.",
-        Choices: [
-          {
-            Variable: '$.registry.item.backupAttempt.M.lockOwner.S',
-            IsPresent: true,
-            Next: 'IsStaleHoldersBackupAttempt',
-          },
-        ],
-        Default: 'ReadRegistryState',
-      },
-      IsStaleHoldersBackupAttempt: {
-        Type: 'Choice',
-        Comment:
-          "Only the stopped holder's own attempt matters: an older record belongs to an operation that ended and cleaned up.",
-        Choices: [
-          {
-            Variable: '$.registry.item.backupAttempt.M.lockOwner.S',
-            StringEqualsPath: '$.holder.executionArn',
-            Next: 'ReadStaleBackupAttempt',
-          },
-        ],
-        Default: 'ReadRegistryState',
-      },
-      ReadStaleBackupAttempt: {
-        Type: 'Pass',
-        Parameters: {
-          'childArn.$': '$.registry.item.backupAttempt.M.childArn.S',
-          'bucket.$': '$.registry.item.backupAttempt.M.bucket.S',
-          'prefix.$': '$.registry.item.backupAttempt.M.prefix.S',
-          'backupId.$': '$.registry.item.backupAttempt.M.backupId.S',
-        },
-        ResultPath: '$.stale',
-        Next: 'ReadRegistryState',
-      },
+        otherwise: 'ReadRegistryState',
+        next: 'ReadRegistryState',
+      }),
       ReadRegistryState: {
         Type: 'Choice',
         Comment: 'RESUMING means an earlier resume created the environment but did not finish the restore.',
-        Choices: [
-          {
-            Variable: '$.registry.item.state.S',
-            IsPresent: true,
-            Next: 'KnownRegistryState',
-          },
-        ],
+        Choices: [{ Variable: '$.registry.item.state.S', IsPresent: true, Next: 'KnownRegistryState' }],
         Default: 'UnknownRegistryState',
       },
       KnownRegistryState: {
         Type: 'Pass',
-        Parameters: {
-          'state.$': '$.registry.item.state.S',
-        },
+        Parameters: { 'state.$': '$.registry.item.state.S' },
         ResultPath: '$.registry',
         Next: 'GetEnvironment',
       },
       UnknownRegistryState: {
         Type: 'Pass',
-        Parameters: {
-          state: 'UNKNOWN',
-        },
+        Parameters: { state: 'UNKNOWN' },
         ResultPath: '$.registry',
         Next: 'GetEnvironment',
       },
-      GetEnvironment: {
-        Type: 'Task',
-        Comment: 'An environment that exists and is AVAILABLE is already running: nothing to do.',
-        Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: {
-          'Name.$': '$.config.environment',
-        },
-        ResultSelector: {
-          'status.$': '$.Environment.Status',
-          'airflowVersion.$': '$.Environment.AirflowVersion',
-        },
-        ResultPath: '$.mwaa',
-        Retry: MWAA_RETRY,
-        Catch: [
-          {
-            ErrorEquals: ['Mwaa.ResourceNotFoundException'],
-            ResultPath: '$.notFound',
-            Next: 'FindBackup',
-          },
-          {
-            ErrorEquals: ['States.ALL'],
-            ResultPath: '$.error',
-            Next: 'HasFailureCause',
-          },
-        ],
-        Next: 'IsAlreadyRunning',
-      },
+      GetEnvironment: getEnvironment({
+        comment: 'An environment that exists and is AVAILABLE is already running: nothing to do.',
+        notFound: 'FindBackup',
+        next: 'IsAlreadyRunning',
+      }),
       IsAlreadyRunning: {
         Type: 'Choice',
         Choices: [
           {
             And: [
-              {
-                Variable: '$.registry.state',
-                StringEquals: 'RESUMING',
-              },
+              { Variable: '$.registry.state', StringEquals: 'RESUMING' },
               {
                 Or: [
-                  {
-                    Variable: '$.mwaa.status',
-                    StringEquals: 'AVAILABLE',
-                  },
-                  {
-                    Variable: '$.mwaa.status',
-                    StringEquals: 'CREATING',
-                  },
+                  { Variable: '$.mwaa.status', StringEquals: 'AVAILABLE' },
+                  { Variable: '$.mwaa.status', StringEquals: 'CREATING' },
                 ],
               },
             ],
             Next: 'FindBackup',
           },
-          {
-            Variable: '$.mwaa.status',
-            StringEquals: 'AVAILABLE',
-            Next: 'TookOverStaleAttempt',
-          },
+          { Variable: '$.mwaa.status', StringEquals: 'AVAILABLE', Next: 'TookOverStaleAttempt' },
         ],
         Default: 'EnvironmentExists',
       },
@@ -478,172 +134,29 @@ export function resumeEnvironment(): StateMachine {
         Type: 'Choice',
         Comment:
           'The environment runs, but this resume took over the lock of an operation stopped during its backup: before the no-op, leave the DAGs as they were before that backup paused them (docs/pause-resume.md, Taking over a stale lock).',
-        Choices: [
-          {
-            Variable: '$.stale',
-            IsPresent: true,
-            Next: 'StopStaleBackup',
-          },
-        ],
+        Choices: [{ Variable: '$.stale', IsPresent: true, Next: 'StopStaleBackup' }],
         Default: 'ReleaseLockNoop',
       },
-      StopStaleBackup: {
-        Type: 'Task',
-        Comment:
-          "Stop the stopped holder's backup child if it still runs (AWS stops a .sync child with its parent, best effort; this makes sure). A child that has ended already is fine.",
-        Resource: 'arn:aws:states:::aws-sdk:sfn:stopExecution',
-        Parameters: {
-          'ExecutionArn.$': '$.stale.childArn',
-          Error: 'MwaaOps.LockTakenOver',
-          Cause: 'The operation that started this backup was stopped; another operation took over its lock.',
-        },
-        ResultPath: null,
-        Retry: SFN_RETRY,
-        Catch: catchAll('StartStaleExportWait', '$.stale.stopError'),
-        Next: 'StartStaleExportWait',
-      },
-      StartStaleExportWait: {
-        Type: 'Pass',
-        Comment:
-          'The first look comes one poll interval after the child was stopped, so an export it was triggering as it stopped is visible by then.',
-        Parameters: {
-          waitedSeconds: 0,
-        },
-        ResultPath: '$.staleWait',
-        Next: 'WaitForStaleExports',
-      },
-      CheckStaleExports: {
-        Type: 'Task',
-        Comment:
-          "The stopped attempt's export DAG run may still be running (and pausing DAGs): nothing is read or backed up until no export run is queued or running.",
-        Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: {
-          FunctionName: substitution('MetadataTransferFunctionArn'),
-          Payload: {
-            action: 'runningExports',
-            'environment.$': '$.config.environment',
-          },
-        },
-        ResultSelector: {
-          'running.$': '$.Payload.running',
-          'runIds.$': '$.Payload.runIds',
-        },
-        ResultPath: '$.staleWait.exports',
-        Retry: lambdaRetry(BACKUP_READ_ERRORS),
-        Catch: catchAll('HasFailureCause'),
-        Next: 'AreStaleExportsDone',
-      },
-      AreStaleExportsDone: {
-        Type: 'Choice',
-        Choices: [
-          {
-            Variable: '$.staleWait.exports.running',
-            NumericEquals: 0,
-            Next: 'RestoreStaleDags',
-          },
-          {
-            Variable: '$.staleWait.waitedSeconds',
-            NumericGreaterThanEqualsPath: '$.config.exportTimeoutSeconds',
-            Next: 'StaleExportStillRunning',
-          },
-        ],
-        Default: 'WaitForStaleExports',
-      },
-      WaitForStaleExports: {
-        Type: 'Wait',
-        SecondsPath: '$.config.pollSeconds',
-        Next: 'CountStaleExportWait',
-      },
-      CountStaleExportWait: {
-        Type: 'Pass',
-        Parameters: {
-          'waitedSeconds.$': 'States.MathAdd($.staleWait.waitedSeconds, $.config.pollSeconds)',
-        },
-        ResultPath: '$.staleWait',
-        Next: 'CheckStaleExports',
-      },
-      StaleExportStillRunning: {
-        Type: 'Pass',
-        Comment:
+      ...stopStaleBackup({
+        errors: BACKUP_READ_ERRORS,
+        stillRunningComment:
           'Fail: the environment is left running; the DAGs the stopped attempt paused are re-enabled on the way out.',
-        Parameters: {
-          Error: 'PreviousExportRunningError',
-          'Cause.$':
-            "States.Format('An export DAG run of an earlier, stopped operation on {} is still queued or running after {} seconds (mwaa_ops_export runs {}); the environment runs, and the DAGs that operation paused were re-enabled. Let the run finish or mark it failed in the Airflow UI.', $.config.environment, $.staleWait.waitedSeconds, States.JsonToString($.staleWait.exports.runIds))",
+        stillRunningCause:
+          "States.Format('An export DAG run of an earlier, stopped operation on {} is still queued or running after {} seconds (mwaa_ops_export runs {}); the environment runs, and the DAGs that operation paused were re-enabled. Let the run finish or mark it failed in the Airflow UI.', $.config.environment, $.staleWait.waitedSeconds, States.JsonToString($.staleWait.exports.runIds))",
+        next: 'ReleaseLockNoop',
+      }),
+      ReleaseLockNoop: releaseLock({
+        set: ['#state = :running'],
+        names: { '#state': 'state' },
+        values: {
+          ':running': { S: 'RUNNING' },
         },
-        ResultPath: '$.error',
-        Next: 'RestoreStaleDags',
-      },
-      RestoreStaleDags: {
-        Type: 'Task',
-        Comment:
-          "Re-enable the DAGs the stopped attempt's export paused (its active-dags.json): the environment is left as it was before that attempt.",
-        Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: {
-          FunctionName: substitution('MetadataTransferFunctionArn'),
-          Payload: {
-            action: 'unpauseActiveDags',
-            'environment.$': '$.config.environment',
-            'bucket.$': '$.stale.bucket',
-            'prefix.$': '$.stale.prefix',
-            'backupId.$': '$.stale.backupId',
-          },
-        },
-        ResultSelector: {
-          'unpaused.$': '$.Payload.unpaused',
-        },
-        ResultPath: '$.stale.restored',
-        Retry: lambdaRetry(BACKUP_READ_ERRORS),
-        Catch: catchAll('AfterStaleRestore', '$.stale.restoreError'),
-        Next: 'AfterStaleRestore',
-      },
-      AfterStaleRestore: {
-        Type: 'Choice',
-        Choices: [
-          {
-            Variable: '$.error',
-            IsPresent: true,
-            Next: 'HasFailureCause',
-          },
-        ],
-        Default: 'ReleaseLockNoop',
-      },
-      ReleaseLockNoop: {
-        Type: 'Task',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #state = :running, updatedAt = :now REMOVE #lock',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-            '#state': 'state',
-          },
-          ExpressionAttributeValues: {
-            ':running': {
-              S: 'RUNNING',
-            },
-            ':exec': {
-              'S.$': '$$.Execution.Id',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
-          },
-        },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('HasFailureCause'),
-        Next: 'AlreadyRunning',
-      },
+        catch: catchAll('HasFailureCause'),
+        next: 'AlreadyRunning',
+      }),
       AlreadyRunning: {
         Type: 'Pass',
-        Parameters: {
-          'environment.$': '$.config.environment',
-          state: 'RUNNING',
-          noop: true,
-        },
+        Parameters: { 'environment.$': '$.config.environment', state: 'RUNNING', noop: true },
         End: true,
       },
       FindBackup: {
@@ -689,10 +202,7 @@ export function resumeEnvironment(): StateMachine {
             'expectedSnapshotSha256.$': '$.backup.snapshotSha256',
           },
         },
-        ResultSelector: {
-          'verified.$': '$.Payload.verified',
-          'manifestKey.$': '$.Payload.manifestKey',
-        },
+        ResultSelector: { 'verified.$': '$.Payload.verified', 'manifestKey.$': '$.Payload.manifestKey' },
         ResultPath: '$.verification',
         Retry: lambdaRetry(BACKUP_READ_ERRORS),
         Catch: catchAll('HasFailureCause'),
@@ -700,13 +210,7 @@ export function resumeEnvironment(): StateMachine {
       },
       IsBackupVerified: {
         Type: 'Choice',
-        Choices: [
-          {
-            Variable: '$.verification.verified',
-            BooleanEquals: true,
-            Next: 'MarkResuming',
-          },
-        ],
+        Choices: [{ Variable: '$.verification.verified', BooleanEquals: true, Next: 'MarkResuming' }],
         Default: 'BackupNotVerified',
       },
       BackupNotVerified: {
@@ -727,20 +231,11 @@ export function resumeEnvironment(): StateMachine {
           Key: ENVIRONMENT_KEY,
           UpdateExpression: 'SET #state = :resuming, updatedAt = :now',
           ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-            '#state': 'state',
-          },
+          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
           ExpressionAttributeValues: {
-            ':resuming': {
-              S: 'RESUMING',
-            },
-            ':exec': {
-              'S.$': '$$.Execution.Id',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
+            ':resuming': { S: 'RESUMING' },
+            ':exec': { 'S.$': '$$.Execution.Id' },
+            ':now': { 'S.$': '$$.Execution.StartTime' },
           },
         },
         ResultPath: null,
@@ -752,9 +247,7 @@ export function resumeEnvironment(): StateMachine {
         Type: 'Pass',
         Comment:
           'The time CreateEnvironment is about to be called, kept for the pause history: MWAA bills the environment from CreateEnvironment, so RUNNING is dated from here and the creation and the restore count as running hours (mwaa-ops report savings never overstates).',
-        Parameters: {
-          'at.$': '$$.State.EnteredTime',
-        },
+        Parameters: { 'at.$': '$$.State.EnteredTime' },
         ResultPath: '$.runningSince',
         Next: 'Recreate',
       },
@@ -774,58 +267,26 @@ export function resumeEnvironment(): StateMachine {
             'recreation.$': '$.backup.recreation',
           },
         },
-        ResultSelector: {
-          'created.$': '$.Payload.created',
-        },
+        ResultSelector: { 'created.$': '$.Payload.created' },
         ResultPath: '$.recreate',
         Retry: lambdaRetry(BACKUP_READ_ERRORS),
         Catch: catchAll('HasFailureCause'),
         Next: 'AwaitCreation',
       },
-      AwaitCreation: {
-        Type: 'Task',
-        Comment:
+      AwaitCreation: awaitStatus({
+        comment:
           'Until MWAA stops CREATING/PENDING: an MWAA Environment Status Change event answers the token (StatusEventsFunction); with no event it times out after pollSeconds and waits again, its registration re-checking GetEnvironment (the poll). If the waiter cannot be registered, WaitForCreation/CheckCreation poll as before. docs/pause-resume.md#waiting-for-mwaa',
-        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: {
-          FunctionName: substitution('StatusEventsFunctionArn'),
-          Payload: {
-            action: 'awaitStatus',
-            'taskToken.$': '$$.Task.Token',
-            'executionArn.$': '$$.Execution.Id',
-            'environment.$': '$.config.environment',
-            waitWhile: ['CREATING', 'PENDING'],
-          },
-        },
-        TimeoutSecondsPath: '$.config.pollSeconds',
-        ResultPath: '$.mwaa',
-        Retry: [LAMBDA_SERVICE_RETRY],
-        Catch: [
-          {
-            ErrorEquals: ['States.Timeout'],
-            ResultPath: null,
-            Next: 'AwaitCreation',
-          },
-          {
-            ErrorEquals: ['States.ALL'],
-            ResultPath: null,
-            Next: 'WaitForCreation',
-          },
-        ],
-        Next: 'IsCreated',
-      },
-      WaitForCreation: {
-        Type: 'Wait',
-        SecondsPath: '$.config.pollSeconds',
-        Next: 'CheckCreation',
-      },
+        waitWhile: ['CREATING', 'PENDING'],
+        onTimeout: 'AwaitCreation',
+        fallback: 'WaitForCreation',
+        next: 'IsCreated',
+      }),
+      WaitForCreation: { Type: 'Wait', SecondsPath: '$.config.pollSeconds', Next: 'CheckCreation' },
       CheckCreation: {
         Type: 'Task',
         Comment: 'Follow CREATING until AVAILABLE.',
         Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: {
-          'Name.$': '$.config.environment',
-        },
+        Parameters: { 'Name.$': '$.config.environment' },
         ResultSelector: {
           'status.$': '$.Environment.Status',
           'airflowVersion.$': '$.Environment.AirflowVersion',
@@ -838,29 +299,15 @@ export function resumeEnvironment(): StateMachine {
       IsCreated: {
         Type: 'Choice',
         Choices: [
-          {
-            Variable: '$.mwaa.status',
-            StringEquals: 'AVAILABLE',
-            Next: 'Import',
-          },
+          { Variable: '$.mwaa.status', StringEquals: 'AVAILABLE', Next: 'Import' },
           {
             Or: [
-              {
-                Variable: '$.mwaa.status',
-                StringEquals: 'CREATING',
-              },
-              {
-                Variable: '$.mwaa.status',
-                StringEquals: 'PENDING',
-              },
+              { Variable: '$.mwaa.status', StringEquals: 'CREATING' },
+              { Variable: '$.mwaa.status', StringEquals: 'PENDING' },
             ],
             Next: 'AwaitCreation',
           },
-          {
-            Variable: '$.mwaa.status',
-            StringEquals: 'CREATE_FAILED',
-            Next: 'CreateFailed',
-          },
+          { Variable: '$.mwaa.status', StringEquals: 'CREATE_FAILED', Next: 'CreateFailed' },
         ],
         Default: 'UnexpectedCreateStatus',
       },
@@ -923,21 +370,13 @@ export function resumeEnvironment(): StateMachine {
       ReloadPluginsRequested: {
         Type: 'Choice',
         Comment: 'Plugins load before the metadata is restored; an update restarts them.',
-        Choices: [
-          {
-            Variable: '$.config.reloadPlugins',
-            BooleanEquals: true,
-            Next: 'ReadWorkerSettings',
-          },
-        ],
+        Choices: [{ Variable: '$.config.reloadPlugins', BooleanEquals: true, Next: 'ReadWorkerSettings' }],
         Default: 'RecordRunning',
       },
       ReadWorkerSettings: {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: {
-          'Name.$': '$.config.environment',
-        },
+        Parameters: { 'Name.$': '$.config.environment' },
         ResultSelector: {
           'minWorkers.$': '$.Environment.MinWorkers',
           'maxWorkers.$': '$.Environment.MaxWorkers',
@@ -961,18 +400,12 @@ export function resumeEnvironment(): StateMachine {
         Catch: catchAll('HasFailureCause'),
         Next: 'WaitForReload',
       },
-      WaitForReload: {
-        Type: 'Wait',
-        SecondsPath: '$.config.pollSeconds',
-        Next: 'CheckReload',
-      },
+      WaitForReload: { Type: 'Wait', SecondsPath: '$.config.pollSeconds', Next: 'CheckReload' },
       CheckReload: {
         Type: 'Task',
         Comment: 'Follow UPDATING until AVAILABLE.',
         Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: {
-          'Name.$': '$.config.environment',
-        },
+        Parameters: { 'Name.$': '$.config.environment' },
         ResultSelector: {
           'status.$': '$.Environment.Status',
           'airflowVersion.$': '$.Environment.AirflowVersion',
@@ -985,16 +418,8 @@ export function resumeEnvironment(): StateMachine {
       IsReloaded: {
         Type: 'Choice',
         Choices: [
-          {
-            Variable: '$.mwaa.status',
-            StringEquals: 'AVAILABLE',
-            Next: 'RecordRunning',
-          },
-          {
-            Variable: '$.mwaa.status',
-            StringEquals: 'UPDATING',
-            Next: 'WaitForReload',
-          },
+          { Variable: '$.mwaa.status', StringEquals: 'AVAILABLE', Next: 'RecordRunning' },
+          { Variable: '$.mwaa.status', StringEquals: 'UPDATING', Next: 'WaitForReload' },
         ],
         Default: 'ReloadFailed',
       },
@@ -1018,23 +443,12 @@ export function resumeEnvironment(): StateMachine {
           UpdateExpression:
             'SET #state = :running, lastRestoredBackup = :backupId, updatedAt = :now REMOVE #lock, lastFailure',
           ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-            '#state': 'state',
-          },
+          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
           ExpressionAttributeValues: {
-            ':running': {
-              S: 'RUNNING',
-            },
-            ':backupId': {
-              'S.$': '$.backup.backupId',
-            },
-            ':exec': {
-              'S.$': '$$.Execution.Id',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
+            ':running': { S: 'RUNNING' },
+            ':backupId': { 'S.$': '$.backup.backupId' },
+            ':exec': { 'S.$': '$$.Execution.Id' },
+            ':now': { 'S.$': '$$.Execution.StartTime' },
           },
         },
         ResultPath: null,
@@ -1042,79 +456,13 @@ export function resumeEnvironment(): StateMachine {
         Catch: catchAll('HasFailureCause'),
         Next: 'StampRunningHistory',
       },
-      StampRunningHistory: {
-        Type: 'Pass',
-        Comment:
+      ...recordHistory({
+        state: 'RUNNING',
+        stampComment:
           "The pause history's RUNNING entry, dated when CreateEnvironment was called (NoteRecreationTime), and its month: the history item's key. Kept in $.history so a retried write stores the same values.",
-        Parameters: {
-          'at.$': '$.runningSince.at',
-          'month.$':
-            "States.Format('{}-{}', States.ArrayGetItem(States.StringSplit($.runningSince.at, '-'), 0), States.ArrayGetItem(States.StringSplit($.runningSince.at, '-'), 1))",
-        },
-        ResultPath: '$.history',
-        Next: 'RecordRunningHistory',
-      },
-      RecordRunningHistory: {
-        Type: 'Task',
-        Comment:
-          "Append RUNNING to the environment's pause history for the month (item '<environment>#history#<yyyy-mm>', read by mwaa-ops report savings). Once per execution: the execution name is added to a set, and a write for a name already in it fails its condition, so a retry or re-run adds nothing. Best effort: a failure never fails the workflow, whose work is done.",
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: {
-            environment: {
-              'S.$': "States.Format('{}#history#{}', $.config.environment, $.history.month)",
-            },
-          },
-          UpdateExpression:
-            'SET #historyOf = :environment, #month = :month, #transitions = list_append(if_not_exists(#transitions, :none), :entry) ADD #executions :names',
-          ConditionExpression: 'attribute_not_exists(#executions) OR NOT contains(#executions, :name)',
-          ExpressionAttributeNames: {
-            '#historyOf': 'historyOf',
-            '#month': 'month',
-            '#transitions': 'transitions',
-            '#executions': 'executions',
-          },
-          ExpressionAttributeValues: {
-            ':environment': {
-              'S.$': '$.config.environment',
-            },
-            ':month': {
-              'S.$': '$.history.month',
-            },
-            ':none': {
-              L: [],
-            },
-            ':entry': {
-              L: [
-                {
-                  M: {
-                    state: {
-                      S: 'RUNNING',
-                    },
-                    at: {
-                      'S.$': '$.history.at',
-                    },
-                    execution: {
-                      'S.$': '$$.Execution.Name',
-                    },
-                  },
-                },
-              ],
-            },
-            ':names': {
-              'SS.$': 'States.Array($$.Execution.Name)',
-            },
-            ':name': {
-              'S.$': '$$.Execution.Name',
-            },
-          },
-        },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('Resumed', '$.historyError'),
-        Next: 'Resumed',
-      },
+        atPath: '$.runningSince.at',
+        next: 'Resumed',
+      }),
       Resumed: {
         Type: 'Pass',
         Parameters: {
@@ -1125,80 +473,7 @@ export function resumeEnvironment(): StateMachine {
         },
         End: true,
       },
-      HasFailureCause: {
-        Type: 'Choice',
-        Comment: 'Timeouts may come without a Cause; the failure record needs one.',
-        Choices: [
-          {
-            Variable: '$.error.Cause',
-            IsPresent: false,
-            Next: 'AddFailureCause',
-          },
-          {
-            Variable: '$.error.Cause',
-            IsString: true,
-            Next: 'ReleaseLockAfterFailure',
-          },
-        ],
-        Default: 'AddFailureCause',
-      },
-      AddFailureCause: {
-        Type: 'Pass',
-        Parameters: {
-          'Error.$': '$.error.Error',
-          Cause: '(no cause given)',
-        },
-        ResultPath: '$.error',
-        Next: 'ReleaseLockAfterFailure',
-      },
-      ReleaseLockAfterFailure: {
-        Type: 'Task',
-        Comment: 'Every failure path releases the lock and records what went wrong.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET lastFailure = :failure, updatedAt = :now REMOVE #lock',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: {
-            '#lock': 'lock',
-          },
-          ExpressionAttributeValues: {
-            ':failure': {
-              M: {
-                executionArn: {
-                  'S.$': '$$.Execution.Id',
-                },
-                error: {
-                  'S.$': '$.error.Error',
-                },
-                cause: {
-                  'S.$': '$.error.Cause',
-                },
-                at: {
-                  'S.$': '$$.Execution.StartTime',
-                },
-              },
-            },
-            ':exec': {
-              'S.$': '$$.Execution.Id',
-            },
-            ':now': {
-              'S.$': '$$.Execution.StartTime',
-            },
-          },
-        },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('FailWorkflow', '$.releaseError'),
-        Next: 'FailWorkflow',
-      },
-      FailWorkflow: {
-        Type: 'Fail',
-        Comment: 'The EventBridge rule on FAILED executions notifies NotificationTopic.',
-        ErrorPath: '$.error.Error',
-        CausePath: '$.error.Cause',
-      },
+      ...failureTail(),
     },
   };
 }
