@@ -24,7 +24,7 @@ export function composeStatemachine(name: string): Record<string, unknown> {
   const source = sources[name];
   if (!source) throw new Error(`no source for statemachines/${name}.asl.json in statemachines/src`);
   const { Comment, ...rest } = source();
-  return { Comment: `${Comment} ${GENERATED_NOTE}`, ...rest };
+  return { Comment: `${Comment.replace(/\.?$/, '.')} ${GENERATED_NOTE}`, ...rest };
 }
 
 const LINE_WIDTH = 110; // biome.json formatter.lineWidth
