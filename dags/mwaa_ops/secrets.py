@@ -13,9 +13,11 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Protocol
 import sqlalchemy as sa
 
 from .errors import TransferError
+from .tables import CARRIED_BY_NAME
 
-VARIABLE_COLUMNS = ["key", "val", "description"]
-CONNECTION_COLUMNS = ["conn_id", "conn_type", "description", "host", "schema", "login", "password", "port", "extra"]
+#: The model fields a backup carries (catalogue.json, the tables' ``only``).
+VARIABLE_COLUMNS: List[str] = list(CARRIED_BY_NAME["variable"].only or ())
+CONNECTION_COLUMNS: List[str] = list(CARRIED_BY_NAME["connection"].only or ())
 
 
 class SecretsAdapter(Protocol):
