@@ -5,6 +5,7 @@
  * function reads and writes through MWAA's InvokeRestApi and answers the task token itself.
  */
 
+import catalogue from '../../dags/mwaa_ops/catalogue.json' with { type: 'json' };
 import { AirflowRequestError } from '../shared/airflow/errors.ts';
 import type { AirflowClient, RestResponse } from '../shared/airflow/index.ts';
 import { MAX_REST_PATH } from '../shared/airflow/index.ts';
@@ -55,41 +56,23 @@ export interface TransferTarget {
   airflowVersion: string;
 }
 
-const SPECS: Record<string, TableSpec> = {
-  variable: { columns: ['key', 'val', 'description'], primaryKey: ['key'] },
-  connection: {
-    columns: ['conn_id', 'conn_type', 'description', 'host', 'schema', 'login', 'password', 'port', 'extra'],
-    primaryKey: ['conn_id'],
-  },
-  slot_pool: { columns: ['pool', 'slots', 'description', 'include_deferred'], primaryKey: ['pool'] },
-  dag: { columns: ['dag_id', 'is_paused'], primaryKey: ['dag_id'] },
-  dag_run: {
-    columns: [
-      'dag_id',
-      'run_id',
-      'state',
-      'run_type',
-      'logical_date',
-      'queued_at',
-      'start_date',
-      'end_date',
-      'run_after',
-      'data_interval_start',
-      'data_interval_end',
-      'triggered_by',
-      'conf',
-      'note',
-    ],
-    primaryKey: ['dag_id', 'run_id'],
-  },
-};
+/**
+ * What the transfer carries and leaves behind: the data catalogue's Airflow 3 entry
+ * (dags/mwaa_ops/catalogue.json, majors["3"]), shared with the 2.x DAGs, the emulator and the docs.
+ * The table files are written in its order; the rows of each are built below, per REST resource.
+ */
+const REST_CATALOGUE = catalogue.majors['3'];
 
-const EXCLUDED = {
-  task_instance: 'Airflow 3 forbids direct database access; task history is not carried through the REST API',
-  log: 'Airflow 3 forbids direct database access; the audit log is not carried',
-  xcom: 'Airflow 3 forbids direct database access; XComs are not carried',
-  trigger: "kwargs are encrypted with the environment's own Fernet key",
-};
+const SPECS: Record<string, TableSpec> = Object.fromEntries(
+  REST_CATALOGUE.tables.map((table) => [
+    table.name,
+    { columns: [...table.columns], primaryKey: [...table.primaryKey] },
+  ]),
+);
+
+const EXCLUDED: Record<string, string> = Object.fromEntries(
+  REST_CATALOGUE.excluded.flatMap((group) => group.tables.map((name) => [name, group.why])),
+);
 
 /** Connection fields that the REST API and the backup's `connection` table name alike. */
 const CONNECTION_DETAILS = ['description', 'host', 'schema', 'login', 'password', 'port', 'extra'] as const;

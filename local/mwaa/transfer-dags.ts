@@ -28,6 +28,7 @@
  * const transfer = installTransferDags(mwaa, { s3, sfn });
  * transfer.faults.set('dev', 'corrupt-checksum');
  */
+
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   SendTaskFailureCommand,
@@ -35,8 +36,9 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import catalogue from '../../dags/mwaa_ops/catalogue.json' with { type: 'json' };
 import type { DagBehaviourContext, DagBehaviourRegistry } from './airflow/instance.ts';
-import type { MetadataStore, TableName } from './airflow/metadata-store.ts';
+import { type MetadataStore, TABLES, type TableName } from './airflow/metadata-store.ts';
 import {
   ACTIVE_DAGS,
   type BackupObjects,
@@ -142,87 +144,66 @@ class Hang extends Error {
   override name = 'Hang';
 }
 
-const EXCLUDED: Record<string, string> = {
-  dag: "rebuilt by the DAG processor from the DAG files; pause states travel as the manifest's activeDags",
-  trigger: "kwargs are encrypted with the environment's own Fernet key",
-  serialized_dag: 'rebuilt by the DAG processor from the DAG files',
-  ab_user: 'UI users are per environment; SSO users are created at login',
-};
-
 const FINISHED = new Set(['success', 'failed', 'skipped', 'upstream_failed', 'removed']);
+
+/**
+ * What the emulated DAGs carry comes from the DAGs' own data catalogue (dags/mwaa_ops/catalogue.json,
+ * majors["2"]), as the Python DAGs' tables.py reads it: the catalogue is the contract the emulator
+ * stands in for, not product code (the emulator still writes and reads the format with its own
+ * backup-format.ts). The emulated store decides which of the catalogue's tables exist.
+ */
+const DATABASE_CATALOGUE = catalogue.majors['2'];
+
+type Mode = 'secret' | 'replace' | 'history';
+const MODES: readonly string[] = ['secret', 'replace', 'history'] satisfies Mode[];
 
 interface TableDef {
   name: TableName;
-  mode: 'secret' | 'replace' | 'history';
+  mode: Mode;
   spec: (store: MetadataStore) => TableSpec;
   orderBy: string;
 }
 
-const without = (columns: string[], dropped: string[]) => columns.filter((c) => !dropped.includes(c));
+const isStoreTable = (name: string): name is TableName => (TABLES as readonly string[]).includes(name);
 
-/** The tables the emulated export carries, in import order. */
-const CARRIED: TableDef[] = [
-  {
-    name: 'dag_run',
-    mode: 'history',
-    // creating_job_id points at the old environment's scheduler job.
-    spec: (s) => ({
-      columns: without(s.columns('dag_run'), ['creating_job_id']),
-      primaryKey: ['id'],
-      generatedKey: 'id',
-    }),
-    orderBy: 'id',
-  },
-  {
-    name: 'task_instance',
-    mode: 'history',
-    spec: (s) => ({
-      columns: s.columns('task_instance'),
-      primaryKey: s.columns('task_instance').includes('id')
-        ? ['id']
-        : ['dag_id', 'task_id', 'run_id', 'map_index'],
-    }),
-    orderBy: 'dag_id, task_id, run_id, map_index',
-  },
-  {
-    name: 'log',
-    mode: 'history',
-    spec: (s) => ({ columns: s.columns('log'), primaryKey: ['id'], generatedKey: 'id' }),
-    orderBy: 'id',
-  },
-  {
-    name: 'variable',
-    mode: 'secret',
-    spec: () => ({ columns: ['key', 'val', 'description'], primaryKey: ['key'] }),
-    orderBy: 'key',
-  },
-  {
-    name: 'connection',
-    mode: 'secret',
-    spec: () => ({
-      columns: [
-        'conn_id',
-        'conn_type',
-        'description',
-        'host',
-        'schema',
-        'login',
-        'password',
-        'port',
-        'extra',
-      ],
-      primaryKey: ['conn_id'],
-    }),
-    orderBy: 'conn_id',
-  },
-  {
-    name: 'slot_pool',
-    mode: 'replace',
-    spec: () => ({ columns: ['pool', 'slots', 'description', 'include_deferred'], primaryKey: ['pool'] }),
-    orderBy: 'pool',
-  },
-];
+/** One catalogue table as the export reads it from the emulated store. */
+function tableDef(entry: (typeof DATABASE_CATALOGUE.tables)[number] & { name: TableName }): TableDef {
+  if (!MODES.includes(entry.mode)) throw new Error(`catalogue.json: ${entry.name} has mode ${entry.mode}`);
+  const omitted = Object.keys(entry.omitted ?? {});
+  return {
+    name: entry.name,
+    mode: entry.mode as Mode,
+    spec: (s) => {
+      const present = s.columns(entry.name);
+      const columns = entry.only ? [...entry.only] : present.filter((c) => !omitted.includes(c));
+      // references only for columns this store has (as the Python export does with the live schema)
+      const references = Object.entries(entry.references ?? {}).filter(([column]) =>
+        columns.includes(column),
+      );
+      return {
+        columns,
+        // The 3.x schema's task_instance has a surrogate id, which identifies the row there.
+        primaryKey: entry.name === 'task_instance' && present.includes('id') ? ['id'] : [...entry.primaryKey],
+        ...(entry.generatedKey ? { generatedKey: entry.generatedKey } : {}),
+        ...(references.length ? { references: Object.fromEntries(references) } : {}),
+      };
+    },
+    orderBy: entry.primaryKey.join(', '),
+  };
+}
+
+/** The tables the emulated export carries, in import order: the catalogue's, where the store has them. */
+const CARRIED: TableDef[] = DATABASE_CATALOGUE.tables
+  .filter((entry): entry is typeof entry & { name: TableName } => isStoreTable(entry.name))
+  .map(tableDef);
 const CARRIED_BY_NAME = new Map(CARRIED.map((t) => [t.name as string, t]));
+
+/** The manifest's `excluded`: the catalogue's reasons for the excluded tables the store has. */
+const EXCLUDED: Record<string, string> = Object.fromEntries(
+  DATABASE_CATALOGUE.excluded.flatMap((group) =>
+    group.tables.filter(isStoreTable).map((name) => [name, group.why]),
+  ),
+);
 
 interface TransferConf {
   taskToken: string;
