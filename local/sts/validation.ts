@@ -1,7 +1,7 @@
 /** Input checks STS applies to AssumeRole, with its `ValidationError` wording. */
 
 import type { QueryParams } from '../core/aws-query.ts';
-import { ServiceError } from '../core/service-error.ts';
+import { constraint, validationError } from './errors.ts';
 
 const NAME_PATTERN = /^[\w+=,.@-]*$/;
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
@@ -13,13 +13,6 @@ export interface AssumeRoleInput {
   roleSessionName: string;
   durationSeconds: number;
   sourceIdentity?: string;
-}
-
-function constraint(value: string, member: string, rule: string): ServiceError {
-  return new ServiceError(
-    'ValidationError',
-    `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${rule}`,
-  );
 }
 
 function checkName(value: string, member: string): void {
@@ -40,13 +33,13 @@ export function validateAssumeRole(params: QueryParams): AssumeRoleInput {
     throw constraint(roleArn, 'roleArn', 'Member must have length between 20 and 2048');
   }
   const arnMatch = ROLE_ARN.exec(roleArn);
-  if (!arnMatch) throw new ServiceError('ValidationError', `${roleArn} is invalid`);
+  if (!arnMatch) throw validationError(`${roleArn} is invalid`);
   checkName(roleSessionName, 'roleSessionName');
   const sourceIdentity = params.SourceIdentity;
   if (sourceIdentity !== undefined) {
     checkName(sourceIdentity, 'sourceIdentity');
     if (sourceIdentity.toLowerCase().startsWith('aws:')) {
-      throw new ServiceError('ValidationError', "SourceIdentity cannot start with the prefix 'aws:'");
+      throw validationError("SourceIdentity cannot start with the prefix 'aws:'");
     }
   }
   const durationText = params.DurationSeconds;

@@ -5,7 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import { ServiceError } from '../core/service-error.ts';
+import {
+  invalidMessageContents,
+  invalidParameterValue,
+  missingParameter,
+  queueDoesNotExist,
+  queueNameExists,
+  receiptHandleIsInvalid,
+} from './errors.ts';
 import { md5Hex, md5OfAttributes, type SqsAttributeValue } from './md5.ts';
 
 export interface StoredMessage {
@@ -41,12 +48,6 @@ const DEFAULT_ATTRIBUTES: Record<string, string> = {
 // Characters the SQS documentation allows in a message body.
 const VALID_BODY = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
 
-export const queueDoesNotExist = () =>
-  new ServiceError('QueueDoesNotExist', 'The specified queue does not exist.', 400);
-
-export const invalidParameterValue = (message: string) =>
-  new ServiceError('InvalidParameterValue', message, 400);
-
 export class QueueStore {
   private readonly byName = new Map<string, Queue>();
   private readonly issuedHandles = new Set<string>();
@@ -71,12 +72,7 @@ export class QueueStore {
     const existing = this.byName.get(name);
     if (existing) {
       const differs = Object.entries(attributes).some(([key, value]) => existing.attributes[key] !== value);
-      if (differs)
-        throw new ServiceError(
-          'QueueNameExists',
-          `A queue already exists with the same name and a different value for attribute(s)`,
-          400,
-        );
+      if (differs) throw queueNameExists();
       return existing;
     }
     const queue: Queue = {
@@ -100,7 +96,7 @@ export class QueueStore {
   }
 
   byUrl(url: string | undefined): Queue {
-    if (!url) throw new ServiceError('MissingParameter', 'The request must contain the parameter QueueUrl.');
+    if (!url) throw missingParameter('QueueUrl');
     let name: string | undefined;
     try {
       name = new URL(url).pathname.split('/').filter(Boolean).pop();
@@ -130,13 +126,9 @@ export class QueueStore {
     attributes: Record<string, SqsAttributeValue> = {},
     delaySeconds?: number,
   ) {
-    if (!body)
-      throw new ServiceError('MissingParameter', 'The request must contain the parameter MessageBody.');
+    if (!body) throw missingParameter('MessageBody');
     if (!VALID_BODY.test(body)) {
-      throw new ServiceError(
-        'InvalidMessageContents',
-        'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
-      );
+      throw invalidMessageContents();
     }
     if (Buffer.byteLength(body) > Number(queue.attributes.MaximumMessageSize)) {
       throw invalidParameterValue(
@@ -198,10 +190,7 @@ export class QueueStore {
 
   deleteMessage(queue: Queue, receiptHandle: string | undefined): void {
     if (!receiptHandle || !this.issuedHandles.has(receiptHandle)) {
-      throw new ServiceError(
-        'ReceiptHandleIsInvalid',
-        `The input receipt handle "${receiptHandle ?? ''}" is not a valid receipt handle.`,
-      );
+      throw receiptHandleIsInvalid(receiptHandle);
     }
     // Deleting with a handle whose message is already gone succeeds, as in SQS.
     const index = queue.messages.findIndex((message) => message.receiptHandle === receiptHandle);

@@ -6,12 +6,12 @@
 
 import type { LocalTopic, Targets } from '../core/model.ts';
 import type { ServiceContext } from '../core/service.ts';
-import { ServiceError } from '../core/service-error.ts';
 import {
   compileEventPattern,
   type EventPattern,
   InvalidEventPatternError,
 } from '../eventbridge/event-pattern.ts';
+import { invalidParameter, subscriptionNotFound, topicNotFound } from './errors.ts';
 
 export interface MessageAttribute {
   DataType: string;
@@ -69,9 +69,6 @@ function filterView(attributes: Record<string, MessageAttribute>): Record<string
   return view;
 }
 
-const invalidParameter = (message: string) =>
-  new ServiceError('InvalidParameter', `Invalid parameter: ${message}`, 400);
-
 export class TopicStore {
   readonly topics = new Map<string, { name: string; arn: string }>();
   readonly subscriptions = new Map<string, Subscription>();
@@ -110,7 +107,7 @@ export class TopicStore {
     if (!arn) throw invalidParameter('TopicArn');
     if (!TOPIC_ARN.test(arn)) throw invalidParameter('TopicArn');
     const topic = this.topics.get(arn);
-    if (!topic) throw new ServiceError('NotFound', 'Topic does not exist', 404);
+    if (!topic) throw topicNotFound();
     return topic;
   }
 
@@ -154,7 +151,7 @@ export class TopicStore {
   unsubscribe(subscriptionArn: string | undefined): void {
     if (!subscriptionArn) throw invalidParameter('SubscriptionArn');
     if (!this.subscriptions.delete(subscriptionArn)) {
-      throw new ServiceError('NotFound', 'Subscription does not exist', 404);
+      throw subscriptionNotFound();
     }
   }
 
