@@ -1,5 +1,5 @@
 /**
- * S3: a proxy that answers the object API itself (object-api.ts over object-store.ts: exact
+ * S3: a proxy that answers the object API itself (api.ts over model.ts: exact
  * keys, versions, listings, multipart) and hands bucket-level requests to s3rver in a temp
  * directory. It also adds fault injection, aws-chunked request bodies (SDK v3's default for
  * streamed uploads) and S3 event records in the shape real S3 sends.
@@ -11,12 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyFault } from '../core/fault-response.ts';
-import { requestId, xmlEscape } from '../core/http.ts';
+import { requestId } from '../core/http.ts';
 import type { LocalBucket, Targets } from '../core/model.ts';
 import type { EmulatorHandle, ServiceContext } from '../core/service.ts';
+import { createObjectApi, OBJECT_OPERATIONS } from './api.ts';
+import { sendS3Error } from './errors.ts';
 import { notificationsFor, type ObjectChange, s3EventBridgeEntry, s3EventRecord } from './events.ts';
-import { createObjectApi, OBJECT_OPERATIONS } from './object-api.ts';
-import { ObjectStore } from './object-store.ts';
+import { ObjectStore } from './model.ts';
 import { s3Operation } from './operations.ts';
 
 interface S3rverStore {
@@ -56,7 +57,7 @@ export async function startS3(ctx: ServiceContext, options: S3Options): Promise<
   });
   const upstream = await server.run();
   const buckets = new Map(options.buckets.map((bucket) => [bucket.name, bucket]));
-  // Objects never reach s3rver (object-store.ts says why); it keeps buckets and their settings.
+  // Objects never reach s3rver (model.ts says why); it keeps buckets and their settings.
   const store = new ObjectStore(directory, () => ctx.clock.date());
   for (const bucket of options.buckets) if (bucket.versioned) store.setVersioning(bucket.name, 'Enabled');
   let sequence = 0;
@@ -207,25 +208,4 @@ export function decodeAwsChunked(body: Buffer): Buffer {
     pos += size + 2;
   }
   return Buffer.concat(parts);
-}
-
-/** S3's REST-XML error; HEAD responses carry no body, so the SDK names the error from the status. */
-export function sendS3Error(
-  res: ServerResponse,
-  method: string,
-  status: number,
-  code: string,
-  message: string,
-  resource: string,
-) {
-  const id = requestId().replace(/-/g, '').slice(0, 16).toUpperCase();
-  res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': id });
-  if (method.toUpperCase() === 'HEAD') {
-    res.end();
-    return;
-  }
-  res.end(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message>` +
-      `<Resource>${xmlEscape(resource)}</Resource><RequestId>${id}</RequestId><HostId>${id}</HostId></Error>`,
-  );
 }

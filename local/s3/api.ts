@@ -1,14 +1,14 @@
 /**
- * The S3 object API of the local S3, served from ObjectStore (object-store.ts) rather than from
+ * The S3 object API of the local S3, served from ObjectStore (model.ts) rather than from
  * s3rver: Put/Get/Head/Copy/Delete(Objects), listings (V1, V2, versions), bucket versioning and
  * multipart uploads. Every error is an S3 error response for that request; none escapes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { xmlEscape } from '../core/http.ts';
+import { S3Failure, type sendS3Error } from './errors.ts';
 import type { ObjectChange, S3EventName } from './events.ts';
-import type { sendS3Error } from './index.ts';
-import { compareKeys, MAX_KEY_BYTES, type ObjectStore, type ObjectVersion } from './object-store.ts';
+import { compareKeys, MAX_KEY_BYTES, type ObjectStore, type ObjectVersion } from './model.ts';
 import type { S3Request } from './operations.ts';
 
 /** Operations this module answers; everything else goes to s3rver. */
@@ -51,16 +51,6 @@ const STORED_HEADERS = [
   'x-amz-storage-class',
   'x-amz-website-redirect-location',
 ];
-
-class S3Failure extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
 
 const noSuchKey = () => new S3Failure(404, 'NoSuchKey', 'The specified key does not exist.');
 
