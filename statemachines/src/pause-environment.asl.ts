@@ -1,16 +1,13 @@
 import { readChildFailure, runBackup } from './fragments/backup.ts';
 import { unpauseActiveDags } from './fragments/dags.ts';
 import { drain } from './fragments/drain.ts';
-import { requireAvailable } from './fragments/environment.ts';
+import { READ_STATUS, requireAvailable } from './fragments/environment.ts';
 import { failureTail } from './fragments/failure.ts';
 import { recordHistory } from './fragments/history.ts';
 import { applyDefaults, validateWholeSeconds } from './fragments/input.ts';
-import { takeLock } from './fragments/lock.ts';
+import { takeLock, updateHoldingLock } from './fragments/lock.ts';
 import {
   catchAll,
-  DYNAMODB_RETRY,
-  ENVIRONMENT_KEY,
-  ENVIRONMENTS_TABLE,
   LAMBDA_SERVICE_RETRY,
   lambdaRetry,
   METADATA_TRANSFER_ERRORS,
@@ -233,27 +230,15 @@ export function pauseEnvironment(): StateMachine {
         ResultPath: '$.error',
         Next: 'HasFailureCause',
       },
-      RecordPausing: {
-        Type: 'Task',
-        Comment: 'The child recorded the verified backup; state PAUSING from here on.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #state = :pausing, updatedAt = :now',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':pausing': { S: 'PAUSING' },
-            ':exec': { 'S.$': '$$.Execution.Id' },
-            ':now': { 'S.$': '$$.Execution.StartTime' },
-          },
+      RecordPausing: updateHoldingLock({
+        comment: 'The child recorded the verified backup; state PAUSING from here on.',
+        update: 'SET #state = :pausing, updatedAt = :now',
+        values: {
+          ':pausing': { S: 'PAUSING' },
         },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('ReenableDags'),
-        Next: 'DeleteEnvironment',
-      },
+        catch: catchAll('ReenableDags'),
+        next: 'DeleteEnvironment',
+      }),
       DeleteEnvironment: {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:mwaa:deleteEnvironment',
@@ -286,14 +271,7 @@ export function pauseEnvironment(): StateMachine {
       CheckDeletion: {
         Type: 'Task',
         Comment: 'ResourceNotFound means the environment is gone.',
-        Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: { 'Name.$': '$.config.environment' },
-        ResultSelector: {
-          'status.$': '$.Environment.Status',
-          'airflowVersion.$': '$.Environment.AirflowVersion',
-        },
-        ResultPath: '$.mwaa',
-        Retry: MWAA_RETRY,
+        ...READ_STATUS,
         Catch: [
           {
             ErrorEquals: ['Mwaa.ResourceNotFoundException'],
@@ -326,27 +304,15 @@ export function pauseEnvironment(): StateMachine {
         ResultPath: '$.error',
         Next: 'ReenableDags',
       },
-      RecordPaused: {
-        Type: 'Task',
-        Comment: 'Record PAUSED and release the lock in one conditional write.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #state = :paused, updatedAt = :now REMOVE #lock, lastFailure',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':paused': { S: 'PAUSED' },
-            ':exec': { 'S.$': '$$.Execution.Id' },
-            ':now': { 'S.$': '$$.Execution.StartTime' },
-          },
+      RecordPaused: updateHoldingLock({
+        comment: 'Record PAUSED and release the lock in one conditional write.',
+        update: 'SET #state = :paused, updatedAt = :now REMOVE #lock, lastFailure',
+        values: {
+          ':paused': { S: 'PAUSED' },
         },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('HasFailureCause'),
-        Next: 'StampPausedHistory',
-      },
+        catch: catchAll('HasFailureCause'),
+        next: 'StampPausedHistory',
+      }),
       ...recordHistory({
         state: 'PAUSED',
         stampComment:

@@ -1,14 +1,11 @@
-import { getEnvironment } from './fragments/environment.ts';
+import { getEnvironment, READ_STATUS } from './fragments/environment.ts';
 import { failureTail } from './fragments/failure.ts';
 import { recordHistory } from './fragments/history.ts';
 import { applyDefaults, validateWholeSeconds } from './fragments/input.ts';
-import { releaseLock, takeLock } from './fragments/lock.ts';
+import { releaseLock, takeLock, updateHoldingLock } from './fragments/lock.ts';
 import {
   BACKUP_READ_ERRORS,
   catchAll,
-  DYNAMODB_RETRY,
-  ENVIRONMENT_KEY,
-  ENVIRONMENTS_TABLE,
   FUNCTION_THROTTLING_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaRetry,
@@ -223,26 +220,14 @@ export function resumeEnvironment(): StateMachine {
         ResultPath: '$.error',
         Next: 'HasFailureCause',
       },
-      MarkResuming: {
-        Type: 'Task',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #state = :resuming, updatedAt = :now',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':resuming': { S: 'RESUMING' },
-            ':exec': { 'S.$': '$$.Execution.Id' },
-            ':now': { 'S.$': '$$.Execution.StartTime' },
-          },
+      MarkResuming: updateHoldingLock({
+        update: 'SET #state = :resuming, updatedAt = :now',
+        values: {
+          ':resuming': { S: 'RESUMING' },
         },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('HasFailureCause'),
-        Next: 'NoteRecreationTime',
-      },
+        catch: catchAll('HasFailureCause'),
+        next: 'NoteRecreationTime',
+      }),
       NoteRecreationTime: {
         Type: 'Pass',
         Comment:
@@ -285,14 +270,7 @@ export function resumeEnvironment(): StateMachine {
       CheckCreation: {
         Type: 'Task',
         Comment: 'Follow CREATING until AVAILABLE.',
-        Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: { 'Name.$': '$.config.environment' },
-        ResultSelector: {
-          'status.$': '$.Environment.Status',
-          'airflowVersion.$': '$.Environment.AirflowVersion',
-        },
-        ResultPath: '$.mwaa',
-        Retry: MWAA_RETRY,
+        ...READ_STATUS,
         Catch: catchAll('HasFailureCause'),
         Next: 'IsCreated',
       },
@@ -404,14 +382,7 @@ export function resumeEnvironment(): StateMachine {
       CheckReload: {
         Type: 'Task',
         Comment: 'Follow UPDATING until AVAILABLE.',
-        Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: { 'Name.$': '$.config.environment' },
-        ResultSelector: {
-          'status.$': '$.Environment.Status',
-          'airflowVersion.$': '$.Environment.AirflowVersion',
-        },
-        ResultPath: '$.mwaa',
-        Retry: MWAA_RETRY,
+        ...READ_STATUS,
         Catch: catchAll('HasFailureCause'),
         Next: 'IsReloaded',
       },
@@ -433,29 +404,17 @@ export function resumeEnvironment(): StateMachine {
         ResultPath: '$.error',
         Next: 'HasFailureCause',
       },
-      RecordRunning: {
-        Type: 'Task',
-        Comment: 'Record RUNNING and release the lock in one conditional write.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression:
-            'SET #state = :running, lastRestoredBackup = :backupId, updatedAt = :now REMOVE #lock, lastFailure',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':running': { S: 'RUNNING' },
-            ':backupId': { 'S.$': '$.backup.backupId' },
-            ':exec': { 'S.$': '$$.Execution.Id' },
-            ':now': { 'S.$': '$$.Execution.StartTime' },
-          },
+      RecordRunning: updateHoldingLock({
+        comment: 'Record RUNNING and release the lock in one conditional write.',
+        update:
+          'SET #state = :running, lastRestoredBackup = :backupId, updatedAt = :now REMOVE #lock, lastFailure',
+        values: {
+          ':running': { S: 'RUNNING' },
+          ':backupId': { 'S.$': '$.backup.backupId' },
         },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('HasFailureCause'),
-        Next: 'StampRunningHistory',
-      },
+        catch: catchAll('HasFailureCause'),
+        next: 'StampRunningHistory',
+      }),
       ...recordHistory({
         state: 'RUNNING',
         stampComment:

@@ -1,19 +1,11 @@
 import { readChildFailure, runBackup } from './fragments/backup.ts';
 import { unpauseActiveDags } from './fragments/dags.ts';
 import { drain } from './fragments/drain.ts';
-import { requireAvailable } from './fragments/environment.ts';
+import { READ_STATUS, requireAvailable } from './fragments/environment.ts';
 import { failureTail } from './fragments/failure.ts';
 import { applyDefaults, validateWholeSeconds } from './fragments/input.ts';
-import { FAILURE_RECORD, releaseLock, takeLock } from './fragments/lock.ts';
-import {
-  catchAll,
-  DYNAMODB_RETRY,
-  ENVIRONMENT_KEY,
-  ENVIRONMENTS_TABLE,
-  lambdaRetry,
-  METADATA_TRANSFER_ERRORS,
-  MWAA_RETRY,
-} from './fragments/retry.ts';
+import { FAILURE_RECORD, releaseLock, takeLock, updateHoldingLock } from './fragments/lock.ts';
+import { catchAll, lambdaRetry, METADATA_TRANSFER_ERRORS, MWAA_RETRY } from './fragments/retry.ts';
 import { awaitStatus } from './fragments/status.ts';
 import type { StateMachine } from './types.ts';
 import { substitution } from './types.ts';
@@ -191,36 +183,24 @@ export function upgradeEnvironment(): StateMachine {
         ResultPath: '$.error',
         Next: 'HasFailureCause',
       },
-      RecordUpgradeStarted: {
-        Type: 'Task',
-        Comment: 'State UPGRADING from here on, with the backup to recover from.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression: 'SET #state = :upgrading, upgrade = :upgrade, updatedAt = :now',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':upgrading': { S: 'UPGRADING' },
-            ':upgrade': {
-              M: {
-                executionArn: { 'S.$': '$$.Execution.Id' },
-                from: { 'S.$': '$.validation.currentVersion' },
-                to: { 'S.$': '$.config.targetVersion' },
-                backupId: { 'S.$': '$.backup.backupId' },
-                startedAt: { 'S.$': '$$.Execution.StartTime' },
-              },
+      RecordUpgradeStarted: updateHoldingLock({
+        comment: 'State UPGRADING from here on, with the backup to recover from.',
+        update: 'SET #state = :upgrading, upgrade = :upgrade, updatedAt = :now',
+        values: {
+          ':upgrading': { S: 'UPGRADING' },
+          ':upgrade': {
+            M: {
+              executionArn: { 'S.$': '$$.Execution.Id' },
+              from: { 'S.$': '$.validation.currentVersion' },
+              to: { 'S.$': '$.config.targetVersion' },
+              backupId: { 'S.$': '$.backup.backupId' },
+              startedAt: { 'S.$': '$$.Execution.StartTime' },
             },
-            ':exec': { 'S.$': '$$.Execution.Id' },
-            ':now': { 'S.$': '$$.Execution.StartTime' },
           },
         },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('ReenableDagsAfterFailure'),
-        Next: 'UpdateEnvironment',
-      },
+        catch: catchAll('ReenableDagsAfterFailure'),
+        next: 'UpdateEnvironment',
+      }),
       UpdateEnvironment: {
         Type: 'Task',
         Comment:
@@ -259,14 +239,7 @@ export function upgradeEnvironment(): StateMachine {
         Type: 'Task',
         Comment:
           'UPDATING → CREATING_SNAPSHOT → UPDATING → AVAILABLE; on failure ROLLING_BACK → UPDATE_FAILED or UNAVAILABLE.',
-        Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-        Parameters: { 'Name.$': '$.config.environment' },
-        ResultSelector: {
-          'status.$': '$.Environment.Status',
-          'airflowVersion.$': '$.Environment.AirflowVersion',
-        },
-        ResultPath: '$.mwaa',
-        Retry: MWAA_RETRY,
+        ...READ_STATUS,
         Catch: catchAll('FollowFailed'),
         Next: 'IsUpdateDone',
       },
@@ -511,38 +484,26 @@ export function upgradeEnvironment(): StateMachine {
         ResultPath: '$.outcome',
         Next: 'ReleaseLockAfterUpgradeFailure',
       },
-      RecordUpgraded: {
-        Type: 'Task',
-        Comment: 'Record the outcome and release the lock in one conditional write.',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: ENVIRONMENTS_TABLE,
-          Key: ENVIRONMENT_KEY,
-          UpdateExpression:
-            'SET #state = :running, lastUpgrade = :upgrade, updatedAt = :now REMOVE #lock, upgrade, lastFailure',
-          ConditionExpression: '#lock.executionArn = :exec',
-          ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':running': { S: 'RUNNING' },
-            ':upgrade': {
-              M: {
-                executionArn: { 'S.$': '$$.Execution.Id' },
-                from: { 'S.$': '$.validation.currentVersion' },
-                to: { 'S.$': '$.config.targetVersion' },
-                outcome: { S: 'SUCCEEDED' },
-                backupId: { 'S.$': '$.backup.backupId' },
-                at: { 'S.$': '$$.Execution.StartTime' },
-              },
+      RecordUpgraded: updateHoldingLock({
+        comment: 'Record the outcome and release the lock in one conditional write.',
+        update:
+          'SET #state = :running, lastUpgrade = :upgrade, updatedAt = :now REMOVE #lock, upgrade, lastFailure',
+        values: {
+          ':running': { S: 'RUNNING' },
+          ':upgrade': {
+            M: {
+              executionArn: { 'S.$': '$$.Execution.Id' },
+              from: { 'S.$': '$.validation.currentVersion' },
+              to: { 'S.$': '$.config.targetVersion' },
+              outcome: { S: 'SUCCEEDED' },
+              backupId: { 'S.$': '$.backup.backupId' },
+              at: { 'S.$': '$$.Execution.StartTime' },
             },
-            ':exec': { 'S.$': '$$.Execution.Id' },
-            ':now': { 'S.$': '$$.Execution.StartTime' },
           },
         },
-        ResultPath: null,
-        Retry: DYNAMODB_RETRY,
-        Catch: catchAll('HasFailureCause'),
-        Next: 'Upgraded',
-      },
+        catch: catchAll('HasFailureCause'),
+        next: 'Upgraded',
+      }),
       Upgraded: {
         Type: 'Pass',
         Parameters: {

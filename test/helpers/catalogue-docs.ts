@@ -5,6 +5,7 @@
  * docs cannot drift from the catalogue; on a failure, paste the expected text between the markers.
  */
 import catalogue from '../../dags/mwaa_ops/catalogue.json' with { type: 'json' };
+import { compareVersions } from '../../functions/shared/airflow/versions.ts';
 
 const DATABASE = catalogue.majors['2'];
 const REST = catalogue.majors['3'];
@@ -13,20 +14,6 @@ const code = (name: string) => `\`${name}\``;
 const codes = (names: readonly string[]) => names.map(code).join(', ');
 const key = (columns: readonly string[]) =>
   columns.length === 1 ? code(columns[0] ?? '') : `(${codes(columns)})`;
-
-function numbers(version: string): number[] {
-  return version.split('.').map((part) => Number.parseInt(part, 10));
-}
-
-/** a ≤ b, comparing dotted versions numerically. */
-export function versionAtMost(a: string, b: string): boolean {
-  const [x, y] = [numbers(a), numbers(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
-    const diff = (x[i] ?? 0) - (y[i] ?? 0);
-    if (diff !== 0) return diff < 0;
-  }
-  return true;
-}
 
 type DatabaseTable = (typeof DATABASE.tables)[number];
 
@@ -118,7 +105,7 @@ function preservedMarkdown(
       row.tables.length === 0 ||
       row.tables.some((table) => {
         const first = since(table);
-        return first !== undefined && versionAtMost(first, version);
+        return first !== undefined && compareVersions(first, version) <= 0;
       });
     if (!carried) return '—';
     const note = row.notes?.[version];

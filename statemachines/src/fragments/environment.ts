@@ -2,6 +2,21 @@
 import type { State, States } from '../types.ts';
 import { catchAll, MWAA_RETRY } from './retry.ts';
 
+/**
+ * The GetEnvironment call every status read makes: status and Airflow version into $.mwaa.
+ * Spread into a Task after its Comment; the state adds its own Catch and Next.
+ */
+export const READ_STATUS = {
+  Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
+  Parameters: { 'Name.$': '$.config.environment' },
+  ResultSelector: {
+    'status.$': '$.Environment.Status',
+    'airflowVersion.$': '$.Environment.AirflowVersion',
+  },
+  ResultPath: '$.mwaa',
+  Retry: MWAA_RETRY,
+} as const;
+
 /** GetEnvironment: status and version into $.mwaa; a missing environment goes to notFound. */
 export function getEnvironment({
   comment,
@@ -17,14 +32,7 @@ export function getEnvironment({
   return {
     Type: 'Task',
     Comment: comment,
-    Resource: 'arn:aws:states:::aws-sdk:mwaa:getEnvironment',
-    Parameters: { 'Name.$': '$.config.environment' },
-    ResultSelector: {
-      'status.$': '$.Environment.Status',
-      'airflowVersion.$': '$.Environment.AirflowVersion',
-    },
-    ResultPath: '$.mwaa',
-    Retry: MWAA_RETRY,
+    ...READ_STATUS,
     Catch: [
       { ErrorEquals: ['Mwaa.ResourceNotFoundException'], ResultPath: '$.notFound', Next: notFound },
       ...catchAll(onError),

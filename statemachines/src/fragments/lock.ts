@@ -210,3 +210,47 @@ export function releaseLock({
     Next: next,
   };
 }
+
+export interface UpdateHoldingLockOptions {
+  comment?: string;
+  /** The UpdateExpression; `#state`, `#lock` and `:now` are defined here. */
+  update: string;
+  /** The expression's own values, before `:exec` and `:now`. */
+  values: Record<string, unknown>;
+  catch: unknown[];
+  next: string;
+}
+
+/**
+ * An EnvironmentsTable update that holds only while this execution owns the lock
+ * (`#lock.executionArn = :exec`): a workflow whose lock was taken over changes nothing.
+ */
+export function updateHoldingLock({
+  comment,
+  update,
+  values,
+  catch: onError,
+  next,
+}: UpdateHoldingLockOptions): State {
+  return {
+    Type: 'Task',
+    ...(comment === undefined ? {} : { Comment: comment }),
+    Resource: 'arn:aws:states:::dynamodb:updateItem',
+    Parameters: {
+      TableName: ENVIRONMENTS_TABLE,
+      Key: ENVIRONMENT_KEY,
+      UpdateExpression: update,
+      ConditionExpression: '#lock.executionArn = :exec',
+      ExpressionAttributeNames: { '#lock': 'lock', '#state': 'state' },
+      ExpressionAttributeValues: {
+        ...values,
+        ':exec': { 'S.$': '$$.Execution.Id' },
+        ':now': { 'S.$': '$$.Execution.StartTime' },
+      },
+    },
+    ResultPath: null,
+    Retry: DYNAMODB_RETRY,
+    Catch: onError,
+    Next: next,
+  };
+}
